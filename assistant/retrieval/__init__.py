@@ -1,0 +1,1 @@
+"""Retrieval: embedders, the index store, hybrid ranking, access filters, the LangChain face."""

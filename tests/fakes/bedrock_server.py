@@ -1,0 +1,243 @@
+"""Fake Amazon Bedrock Runtime speaking the real REST-JSON and event-stream wire protocol.
+
+Operations (paths as botocore builds them; the model id is URL-encoded in the path):
+  POST /model/{modelId}/converse         -> Converse JSON response
+  POST /model/{modelId}/converse-stream  -> application/vnd.amazon.eventstream body
+  POST /model/{modelId}/invoke           -> Titan Text Embeddings v2 / Cohere Embed Multilingual v3
+
+Errors carry the `x-amzn-ErrorType` header and a `{"message": ...}` body, which botocore's
+REST-JSON parser turns into a `ClientError` with the matching code.
+
+Run in the foreground: `python -m tests.fakes.bedrock_server --port 8765 [--delay 0.5]`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from tests.fakes import eventstream
+from tests.fakes.scripted_server import FakeRequestHandler, Reply, ScriptedServer, run_cli
+from tests.fakes.synthetic import (
+    cited_reply,
+    estimate_tokens,
+    first_sentence,
+    first_source_sentence,
+    hashed_embedding,
+    split_deltas,
+)
+
+TITAN_EMBED_V2 = "amazon.titan-embed-text-v2:0"
+COHERE_EMBED_MULTILINGUAL_V3 = "cohere.embed-multilingual-v3"
+
+# kind -> (HTTP status, error code, message), as Bedrock Runtime documents them.
+ERRORS: dict[str, tuple[int, str, str]] = {
+    "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
+    "server_error": (500, "InternalServerException", "An internal server error occurred."),
+    "unavailable": (503, "ServiceUnavailableException", "The service is unavailable. Try again later."),
+    "validation": (400, "ValidationException", "The provided request is not valid."),
+}
+# Real services append the error shape's namespace after a colon; botocore strips it.
+_ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
+
+_OPERATIONS = {"converse": "Converse", "converse-stream": "ConverseStream", "invoke": "InvokeModel"}
+_TITAN_DIMENSIONS = (256, 512, 1024)
+_COHERE_DIMENSIONS = 1024
+_COHERE_INPUT_TYPES = ("search_document", "search_query", "classification", "clustering")
+_COHERE_MAX_TEXTS = 96
+
+
+class BedrockError(Exception):
+    """An error reply: raised while handling, sent as Bedrock would send it."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    @classmethod
+    def validation(cls, message: str) -> BedrockError:
+        return cls(400, "ValidationException", message)
+
+
+class FakeBedrock(ScriptedServer):
+    """Fake Bedrock Runtime (Converse, ConverseStream, InvokeModel embeddings) on 127.0.0.1."""
+
+    error_kinds = tuple(ERRORS)
+
+    def handle(self, handler: FakeRequestHandler, method: str) -> None:
+        started = time.monotonic()
+        parts = urlsplit(handler.path).path.split("/")
+        # ["", "model", "<url-encoded id>", "<operation>"]
+        if method != "POST" or len(parts) != 4 or parts[1] != "model" or parts[3] not in _OPERATIONS:
+            handler.read_body()
+            _send_error(handler, BedrockError(404, "UnknownOperationException", "Unknown operation."))
+            return
+        operation, model_id = _OPERATIONS[parts[3]], unquote(parts[2])
+        raw = handler.read_body()
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        failure = self.admit(handler, operation, body, model_id=model_id)
+        try:
+            if failure is not None:
+                raise BedrockError(*ERRORS[failure])
+            if not isinstance(body, dict):
+                raise BedrockError.validation("The request body is not valid JSON.")
+            if operation == "InvokeModel":
+                _send_invoke(handler, model_id, body)
+            else:
+                reply = self.next_reply() or Reply(cited_reply(_first_source(body)))
+                usage = _usage(reply, body)
+                if operation == "Converse":
+                    _send_converse(handler, reply.text, usage, started)
+                else:
+                    _send_converse_stream(handler, reply.text, usage, started)
+        except BedrockError as error:
+            _send_error(handler, error)
+
+
+# --- request reading -------------------------------------------------------------------------
+def _document_text(document: dict) -> str:
+    source = document.get("source") or {}
+    if isinstance(source.get("text"), str):
+        return source["text"]
+    if isinstance(source.get("bytes"), str):  # blobs travel base64-encoded in JSON
+        try:
+            return base64.b64decode(source["bytes"]).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+    return "\n".join(part.get("text", "") for part in source.get("content") or [])
+
+
+def _blocks_text(blocks: list[dict]) -> str:
+    texts = [block["text"] for block in blocks if isinstance(block.get("text"), str)]
+    texts += [_document_text(block["document"]) for block in blocks if "document" in block]
+    return "\n".join(texts)
+
+
+def _first_source(body: dict) -> str | None:
+    """First sentence of the first document block in the last user message, else of the text
+    after the first source marker ("[1]", "<document…>") in that message or the system prompt."""
+    user_messages = [m for m in body.get("messages") or [] if m.get("role") == "user"]
+    blocks = user_messages[-1].get("content") or [] if user_messages else []
+    for block in blocks:
+        if "document" in block and (sentence := first_sentence(_document_text(block["document"]))):
+            return sentence
+    system_text = _blocks_text(body.get("system") or [])
+    return first_source_sentence(_blocks_text(blocks)) or first_source_sentence(system_text)
+
+
+def _usage(reply: Reply, body: dict) -> dict[str, int]:
+    prompt = _blocks_text(body.get("system") or [])
+    for message in body.get("messages") or []:
+        prompt += _blocks_text(message.get("content") or [])
+    input_tokens = reply.input_tokens if reply.input_tokens is not None else estimate_tokens(prompt)
+    output_tokens = reply.output_tokens if reply.output_tokens is not None else estimate_tokens(reply.text)
+    return {
+        "inputTokens": input_tokens,
+        "outputTokens": output_tokens,
+        "totalTokens": input_tokens + output_tokens,
+    }
+
+
+# --- responses -------------------------------------------------------------------------------
+def _request_id() -> dict[str, str]:
+    return {"x-amzn-RequestId": str(uuid.uuid4())}
+
+
+def _latency_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _send_error(handler: FakeRequestHandler, error: BedrockError) -> None:
+    headers = {**_request_id(), "x-amzn-ErrorType": error.code + _ERROR_TYPE_SUFFIX}
+    handler.send_json(error.status, {"message": error.message}, headers)
+
+
+def _send_converse(handler: FakeRequestHandler, text: str, usage: dict, started: float) -> None:
+    body = {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": usage,
+        "metrics": {"latencyMs": _latency_ms(started)},
+    }
+    handler.send_json(200, body, _request_id())
+
+
+def _send_converse_stream(handler: FakeRequestHandler, text: str, usage: dict, started: float) -> None:
+    handler.start_chunked(eventstream.CONTENT_TYPE, _request_id())
+    handler.write_chunk(eventstream.encode_event("messageStart", {"role": "assistant"}))
+    for delta in split_deltas(text):
+        event = {"contentBlockIndex": 0, "delta": {"text": delta}}
+        handler.write_chunk(eventstream.encode_event("contentBlockDelta", event))
+    handler.write_chunk(eventstream.encode_event("contentBlockStop", {"contentBlockIndex": 0}))
+    handler.write_chunk(eventstream.encode_event("messageStop", {"stopReason": "end_turn"}))
+    metadata = {"usage": usage, "metrics": {"latencyMs": _latency_ms(started)}}
+    handler.write_chunk(eventstream.encode_event("metadata", metadata))
+    handler.end_chunked()
+
+
+def _titan_embedding(body: dict) -> tuple[dict, int]:
+    text = body.get("inputText")
+    if not isinstance(text, str) or not text:
+        raise BedrockError.validation("Malformed input request: inputText must be a non-empty string.")
+    dimensions = body.get("dimensions", 1024)
+    if dimensions not in _TITAN_DIMENSIONS:
+        raise BedrockError.validation(
+            f"Malformed input request: dimensions must be one of {_TITAN_DIMENSIONS}."
+        )
+    vector = hashed_embedding(text, dimensions, normalize=body.get("normalize", True))
+    tokens = estimate_tokens(text)
+    return {"embedding": vector, "inputTextTokenCount": tokens, "embeddingsByType": {"float": vector}}, tokens
+
+
+def _cohere_embeddings(body: dict) -> tuple[dict, int]:
+    texts = body.get("texts")
+    if (
+        not isinstance(texts, list)
+        or not all(isinstance(t, str) for t in texts)
+        or len(texts) > _COHERE_MAX_TEXTS
+    ):
+        raise BedrockError.validation(
+            f"Malformed input request: texts must be a list of at most {_COHERE_MAX_TEXTS} strings."
+        )
+    if body.get("input_type") not in _COHERE_INPUT_TYPES:
+        raise BedrockError.validation(
+            f"Malformed input request: input_type must be one of {_COHERE_INPUT_TYPES}."
+        )
+    vectors = [hashed_embedding(text, _COHERE_DIMENSIONS) for text in texts]
+    result: dict[str, Any] = {"id": str(uuid.uuid4()), "texts": texts}
+    embedding_types = body.get("embedding_types")
+    if embedding_types is None:
+        result.update(embeddings=vectors, response_type="embeddings_floats")
+    elif embedding_types == ["float"]:
+        result.update(embeddings={"float": vectors}, response_type="embeddings_by_type")
+    else:
+        raise BedrockError.validation("The fake server supports only float embeddings.")
+    return result, sum(estimate_tokens(text) for text in texts)
+
+
+_EMBEDDERS = {TITAN_EMBED_V2: _titan_embedding, COHERE_EMBED_MULTILINGUAL_V3: _cohere_embeddings}
+
+
+def _send_invoke(handler: FakeRequestHandler, model_id: str, body: dict) -> None:
+    embedder = _EMBEDDERS.get(model_id)
+    if embedder is None:
+        raise BedrockError.validation("The provided model identifier is invalid.")
+    result, input_tokens = embedder(body)
+    headers = {
+        **_request_id(),
+        "X-Amzn-Bedrock-Input-Token-Count": str(input_tokens),
+        "X-Amzn-Bedrock-Output-Token-Count": "0",
+    }
+    handler.send_json(200, result, headers)
+
+
+if __name__ == "__main__":
+    run_cli(FakeBedrock)

@@ -1,0 +1,227 @@
+"""Fake OpenAI-compatible server: chat completions (plain and SSE streaming), models, embeddings.
+
+Paths (the client's `base_url` is `FakeOpenAI.url`, which ends in `/v1`):
+  POST /v1/chat/completions  -> chat.completion, or `text/event-stream` chunks when `stream` is true
+                                (a final usage chunk with empty choices when
+                                `stream_options.include_usage`), ended by `data: [DONE]`
+  GET  /v1/models            -> model list
+  POST /v1/embeddings        -> float or base64 (little-endian float32) vectors
+
+Run in the foreground: `python -m tests.fakes.openai_server --port 8766 [--delay 0.5]`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from tests.fakes.scripted_server import FakeRequestHandler, Reply, ScriptedServer, run_cli
+from tests.fakes.synthetic import (
+    cited_reply,
+    estimate_tokens,
+    first_source_sentence,
+    hashed_embedding,
+    split_deltas,
+)
+
+DEFAULT_MODELS = ("fake-chat", "fake-embedding")
+DEFAULT_EMBEDDING_DIMENSIONS = 1536
+
+# kind -> (HTTP status, error type, error code, message), shaped like OpenAI's error bodies.
+ERRORS: dict[str, tuple[int, str, str | None, str]] = {
+    "throttle": (
+        429,
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit reached for requests. Please try again later.",
+    ),
+    "server_error": (500, "server_error", None, "The server had an error while processing your request."),
+    "unavailable": (503, "server_error", None, "The engine is currently overloaded, please try again later."),
+    "validation": (400, "invalid_request_error", None, "Invalid request."),
+}
+
+_OPERATIONS = {
+    ("POST", "/v1/chat/completions"): "chat.completions",
+    ("GET", "/v1/models"): "models",
+    ("POST", "/v1/embeddings"): "embeddings",
+}
+
+
+class OpenAIError(Exception):
+    """An error reply: raised while handling, sent in OpenAI's `{"error": {...}}` shape."""
+
+    def __init__(self, status: int, error_type: str, code: str | None, message: str):
+        super().__init__(message)
+        self.status, self.error_type, self.code, self.message = status, error_type, code, message
+
+    @classmethod
+    def invalid(cls, message: str) -> OpenAIError:
+        return cls(400, "invalid_request_error", None, message)
+
+
+class FakeOpenAI(ScriptedServer):
+    """Fake OpenAI-compatible API (chat completions, models, embeddings) on 127.0.0.1."""
+
+    error_kinds = tuple(ERRORS)
+
+    def __init__(self, *args: Any, models: tuple[str, ...] = DEFAULT_MODELS, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.models = models
+
+    @property
+    def url(self) -> str:
+        """The base URL to give an OpenAI client (ends in `/v1`)."""
+        return f"{super().url}/v1"
+
+    def handle(self, handler: FakeRequestHandler, method: str) -> None:
+        raw = handler.read_body()
+        path = urlsplit(handler.path).path.rstrip("/")
+        operation = _OPERATIONS.get((method, path))
+        if operation is None:
+            _send_error(
+                handler, OpenAIError(404, "invalid_request_error", None, f"Invalid URL ({method} {path})")
+            )
+            return
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        failure = self.admit(
+            handler, operation, body, model_id=body.get("model") if isinstance(body, dict) else None
+        )
+        try:
+            if failure is not None:
+                raise OpenAIError(*ERRORS[failure])
+            if operation == "models":
+                _send_models(handler, self.models)
+                return
+            if not isinstance(body, dict):
+                raise OpenAIError.invalid("We could not parse the JSON body of your request.")
+            if operation == "embeddings":
+                _send_embeddings(handler, body)
+                return
+            reply = self.next_reply() or Reply(cited_reply(_first_source(body)))
+            usage = _usage(reply, body)
+            if body.get("stream"):
+                include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                _send_stream(handler, body.get("model", ""), reply.text, usage if include_usage else None)
+            else:
+                _send_completion(handler, body.get("model", ""), reply.text, usage)
+        except OpenAIError as error:
+            _send_error(handler, error)
+
+
+# --- request reading -------------------------------------------------------------------------
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
+
+
+def _first_source(body: dict) -> str | None:
+    """First sentence after the first source marker in the last user message, else in the system prompt."""
+    messages = body.get("messages") or []
+    users = [_content_text(m.get("content")) for m in messages if m.get("role") == "user"]
+    systems = [_content_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer")]
+    return first_source_sentence(users[-1] if users else "") or first_source_sentence("\n".join(systems))
+
+
+def _usage(reply: Reply, body: dict) -> dict[str, int]:
+    prompt = "".join(_content_text(m.get("content")) for m in body.get("messages") or [])
+    prompt_tokens = reply.input_tokens if reply.input_tokens is not None else estimate_tokens(prompt)
+    completion_tokens = (
+        reply.output_tokens if reply.output_tokens is not None else estimate_tokens(reply.text)
+    )
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+# --- responses -------------------------------------------------------------------------------
+def _send_error(handler: FakeRequestHandler, error: OpenAIError) -> None:
+    body = {"error": {"message": error.message, "type": error.error_type, "param": None, "code": error.code}}
+    handler.send_json(error.status, body, {"x-request-id": f"req_{uuid.uuid4().hex}"})
+
+
+def _completion_head(model: str, obj: str, completion_id: str, created: int) -> dict[str, Any]:
+    return {
+        "id": completion_id,
+        "object": obj,
+        "created": created,
+        "model": model,
+        "system_fingerprint": "fp_fake",
+    }
+
+
+def _send_completion(handler: FakeRequestHandler, model: str, text: str, usage: dict) -> None:
+    body = _completion_head(model, "chat.completion", f"chatcmpl-{uuid.uuid4().hex}", int(time.time()))
+    body["choices"] = [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": text, "refusal": None},
+            "logprobs": None,
+            "finish_reason": "stop",
+        }
+    ]
+    body["usage"] = usage
+    handler.send_json(200, body)
+
+
+def _send_stream(handler: FakeRequestHandler, model: str, text: str, usage: dict | None) -> None:
+    head = _completion_head(model, "chat.completion.chunk", f"chatcmpl-{uuid.uuid4().hex}", int(time.time()))
+
+    def chunk(delta: dict, finish_reason: str | None) -> dict:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        # With include_usage, every chunk but the last carries "usage": null.
+        return {**head, "choices": [choice], **({"usage": None} if usage else {})}
+
+    chunks = [chunk({"role": "assistant", "content": ""}, None)]
+    chunks += [chunk({"content": delta}, None) for delta in split_deltas(text)]
+    chunks.append(chunk({}, "stop"))
+    if usage:
+        chunks.append({**head, "choices": [], "usage": usage})
+    handler.start_chunked("text/event-stream; charset=utf-8")
+    for item in chunks:
+        handler.write_chunk(f"data: {json.dumps(item, ensure_ascii=False)}\n\n".encode())
+    handler.write_chunk(b"data: [DONE]\n\n")
+    handler.end_chunked()
+
+
+def _send_models(handler: FakeRequestHandler, models: tuple[str, ...]) -> None:
+    data = [
+        {"id": name, "object": "model", "created": 1700000000, "owned_by": "yakuba-fake"} for name in models
+    ]
+    handler.send_json(200, {"object": "list", "data": data})
+
+
+def _send_embeddings(handler: FakeRequestHandler, body: dict) -> None:
+    inputs = body.get("input")
+    texts = [inputs] if isinstance(inputs, str) else inputs
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+        raise OpenAIError.invalid(
+            "'input' must be a string or a non-empty list of strings (token arrays are not supported by the fake)."
+        )
+    dimensions = body.get("dimensions") or DEFAULT_EMBEDDING_DIMENSIONS
+    encoding = body.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise OpenAIError.invalid("'encoding_format' must be 'float' or 'base64'.")
+    data = []
+    for index, text in enumerate(texts):
+        vector: Any = hashed_embedding(text, dimensions)
+        if encoding == "base64":
+            vector = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode("ascii")
+        data.append({"object": "embedding", "index": index, "embedding": vector})
+    tokens = sum(estimate_tokens(text) for text in texts)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    handler.send_json(200, {"object": "list", "data": data, "model": body.get("model", ""), "usage": usage})
+
+
+if __name__ == "__main__":
+    run_cli(FakeOpenAI)

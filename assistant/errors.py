@@ -67,3 +67,27 @@ class BackendUnavailable(YakubaError):
     """Every backend in the chain failed (throttling, outage, timeout)."""
 
     status_code = 503
+
+
+class PromptTemplateError(YakubaError):
+    """A prompt template that is missing, malformed, or rendered with the wrong values."""
+
+    status_code = 500
+
+
+class RecordNotFound(YakubaError):
+    """A stored record (conversation, message, user …) that does not exist."""
+
+    status_code = 404
+
+
+class RecordConflict(YakubaError):
+    """A record that would clash with an existing one (e.g. a user name already taken)."""
+
+    status_code = 409
+
+
+class InvalidRecord(YakubaError):
+    """A record whose values break a rule of the schema (e.g. clearance outside 1..3)."""
+
+    status_code = 422

@@ -1,0 +1,1 @@
+"""Alembic migrations of the records database, shipped inside the package (run by `init_db`)."""

@@ -1,0 +1,104 @@
+"""Users and their API keys.
+
+A key is `yk_` + `secrets.token_urlsafe(32)`, shown once when issued. Only its SHA-256 and a short
+prefix are stored: the prefix finds the candidate rows, `hmac.compare_digest` compares the hashes.
+Functions flush but do not commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload
+
+from assistant.errors import InvalidRecord, RecordConflict
+from assistant.records.models import ApiKey, User, utcnow
+
+KEY_SCHEME = "yk_"
+PREFIX_LENGTH = len(KEY_SCHEME) + 8  # "yk_" + 8 characters: enough to tell keys apart in a list
+
+
+def _key_hash(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    name: str,
+    groups: Iterable[str] = (),
+    clearance: int = 1,
+    admin: bool = False,
+) -> tuple[User, str]:
+    """Create a user with a first API key; returns the user and the key's plaintext (shown once)."""
+    name = name.strip()
+    if not name:
+        raise InvalidRecord("利用者名を入力してください。")
+    if clearance not in (1, 2, 3):
+        raise InvalidRecord(
+            f"取扱可能な機密性区分は1から3までの数値で指定してください（指定値: {clearance}）。"
+        )
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise RecordConflict(f"利用者名「{name}」は既に登録されています。別の名前を指定してください。")
+    user = User(name=name, groups=sorted(set(groups)), clearance=clearance, is_admin=admin, disabled=False)
+    session.add(user)
+    session.flush()
+    return user, issue_api_key(session, user)
+
+
+def issue_api_key(session: Session, user: User) -> str:
+    """Add an API key for `user`; returns its plaintext, which is not stored anywhere."""
+    api_key = KEY_SCHEME + secrets.token_urlsafe(32)
+    session.add(ApiKey(user_id=user.id, prefix=api_key[:PREFIX_LENGTH], key_hash=_key_hash(api_key)))
+    session.flush()
+    return api_key
+
+
+def authenticate(session: Session, api_key: str) -> User | None:
+    """The active user owning this unrevoked key, or None."""
+    if not api_key.startswith(KEY_SCHEME) or len(api_key) <= PREFIX_LENGTH:
+        return None
+    digest = _key_hash(api_key)
+    candidates = session.scalars(
+        select(ApiKey)
+        .where(ApiKey.prefix == api_key[:PREFIX_LENGTH], ApiKey.revoked_at.is_(None))
+        .options(joinedload(ApiKey.user))
+    )
+    for candidate in candidates:
+        if hmac.compare_digest(candidate.key_hash, digest) and not candidate.user.disabled:
+            return candidate.user
+    return None
+
+
+def revoke_api_keys(session: Session, user: User, prefix: str | None = None) -> int:
+    """Revoke `user`'s keys starting with `prefix` (all of them when None); returns how many."""
+    statement = (
+        update(ApiKey)
+        .where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if prefix is not None:
+        statement = statement.where(ApiKey.prefix == prefix[:PREFIX_LENGTH])
+    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+
+
+def list_api_keys(session: Session, user: User) -> list[ApiKey]:
+    """`user`'s keys (prefix, created_at, revoked_at), oldest first."""
+    return list(session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)))
+
+
+def get_user(session: Session, name: str) -> User | None:
+    return session.scalar(select(User).where(User.name == name))
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name)))
+
+
+def set_user_disabled(session: Session, user: User, disabled: bool) -> None:
+    """Disable (or re-enable) a user: a disabled user's keys stop authenticating."""
+    user.disabled = disabled
+    session.flush()

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------------------------
     home: Path = Field(PROJECT_ROOT / "var", description="Data folder for indexes, records and logs.")
     index_dir: Path | None = Field(None, description="Index folder; defaults to $YAKUBA_HOME/index.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the records database; defaults to sqlite:///$YAKUBA_HOME/yakuba.db. "
+        "PostgreSQL: postgresql+psycopg://user:password@host/dbname.",
+    )
 
     # --- ingestion ---------------------------------------------------------------------------
     max_file_mb: float = Field(50.0, description="Files larger than this are skipped with a reason.")
@@ -42,10 +47,131 @@ class Settings(BaseSettings):
     )
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
     openai_api_key: str | None = Field(None, description="API key for the OpenAI-compatible server.")
+    # Model IDs checked against the AWS documentation (2025-2026): Claude 4.5 has Japan-only `jp.`
+    # inference profiles (Tokyo/Osaka); Nova Lite is documented with `apac.` (leaves Japan).
+    bedrock_models: dict[str, str] = Field(
+        default_factory=lambda: {
+            "claude-sonnet-4-5": "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "claude-haiku-4-5": "jp.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "nova-lite": "apac.amazon.nova-lite-v1:0",
+        },
+        description="Bedrock aliases (`bedrock/<alias>`) → model ID or inference profile. The data "
+        "location follows the prefix: jp. = Japan, apac. = Asia-Pacific, global. = anywhere.",
+    )
+    bedrock_extra_models: dict[str, dict[str, str | float]] = Field(
+        default_factory=dict,
+        description='More Bedrock aliases, e.g. {"llama": {"model_id": "...", "data_location": '
+        '"japan", "input_per_mtok": 0.7, "output_per_mtok": 0.7}}; data_location and prices optional.',
+    )
+    model_prices: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {
+            "bedrock/claude-sonnet-4-5": {"input": 3.30, "output": 16.50},
+            "bedrock/claude-haiku-4-5": {"input": 1.10, "output": 5.50},
+            "bedrock/nova-lite": {"input": 0.06, "output": 0.24},
+        },
+        description="USD per 1M input/output tokens by backend address (list prices; Claude 4.5 "
+        "regional profiles carry +10% over global). Unlisted backends report no cost.",
+    )
+    backend_data_locations: dict[str, str] = Field(
+        default_factory=dict,
+        description="Override a backend's data location by address: organisation | japan | apac | global.",
+    )
+    openai_models: list[str] = Field(
+        default_factory=list, description="Model names offered as `openai/<name>` in `yakuba models`."
+    )
+    openai_data_location: str = Field(
+        "organisation", description="Where the OpenAI-compatible server runs (self-hosted = organisation)."
+    )
+    task_defaults: dict[str, str] = Field(
+        default_factory=dict, description='Backend per task, e.g. {"ask": "bedrock/claude-haiku-4-5"}.'
+    )
+    fallbacks: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "bedrock/claude-sonnet-4-5": ["bedrock/claude-haiku-4-5", "offline/extractive"],
+            "*": ["offline/extractive"],
+        },
+        description='Fallback chain per address after retries fail ("*" = any other address).',
+    )
+    classification_policy: dict[int, list[str]] = Field(
+        default_factory=lambda: {
+            3: ["organisation"],
+            2: ["organisation", "japan"],
+            1: ["organisation", "japan", "apac", "global"],
+        },
+        description="機密性 level → allowed data locations or address patterns (e.g. offline/*).",
+    )
+    auto_route_preference: list[str] = Field(
+        default_factory=lambda: [
+            "bedrock/claude-haiku-4-5",
+            "bedrock/claude-sonnet-4-5",
+            "offline/extractive",
+        ],
+        description="Order tried when a refused request may be re-routed automatically.",
+    )
+    backend_max_attempts: int = Field(3, description="Attempts per backend on throttling or outages.")
+    backend_backoff_seconds: float = Field(1.0, description="First retry delay; doubles each retry.")
+    backend_backoff_max_seconds: float = Field(20.0, description="Upper bound of one retry delay.")
+    backend_timeout_seconds: float = Field(60.0, description="Read timeout of one model call.")
+    backend_connect_timeout_seconds: float = Field(5.0, description="Connect timeout of a model call.")
+    llm_max_tokens: int = Field(2048, description="Maximum tokens a model may generate per answer.")
+    llm_temperature: float = Field(0.1, description="Sampling temperature for LLM backends.")
+    audit_path: Path | None = Field(
+        None, description="Audit log (JSON lines); defaults to $YAKUBA_HOME/audit.jsonl."
+    )
+
+    # --- HTTP API (issue 4) ------------------------------------------------------------------
+    api_host: str = Field("127.0.0.1", description="Address `yakuba serve` listens on.")
+    api_port: int = Field(8000, description="Port `yakuba serve` listens on.")
+    trusted_proxy_enabled: bool = Field(
+        False, description="Accept the user identity from headers set by an authenticating reverse proxy."
+    )
+    trusted_proxy_addresses: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses or networks (e.g. 10.0.0.5, 10.0.0.0/24) whose identity headers "
+        "are trusted; requests from anywhere else must bring an API key.",
+    )
+    trusted_proxy_user_header: str = Field("X-Forwarded-User", description="Header naming the user.")
+    trusted_proxy_groups_header: str = Field(
+        "X-Forwarded-Groups", description="Header with the user's access groups, comma-separated."
+    )
+    trusted_proxy_clearance_header: str = Field(
+        "X-Forwarded-Clearance", description="Header with the user's clearance (機密性 1..3; absent = 1)."
+    )
+    max_body_kb: int = Field(256, description="Largest JSON request body accepted by the API (KiB).")
+    max_upload_mb: float = Field(20.0, description="Largest document upload accepted by the API (MiB).")
+    allowed_upload_types: list[str] = Field(
+        default_factory=lambda: [".pdf", ".docx", ".xlsx", ".pptx", ".html", ".htm", ".md", ".txt", ".csv"],
+        description="File extensions the API accepts for upload (only those the ingest loaders read).",
+    )
+    upload_groups: list[str] = Field(
+        default_factory=list,
+        description="Access groups whose members may upload documents through the API (admins always may).",
+    )
+    backend_groups: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Backends restricted to some groups, by address or pattern, e.g. {"bedrock/*": ["企画課"]}; '
+        "unlisted backends are open to every user.",
+    )
+    rate_limit_per_minute: int = Field(
+        60, description="Chat, search and upload requests per user per minute (0 = no limit)."
+    )
+    chat_timeout_seconds: float = Field(
+        180.0, description="Longest the API waits for one chat answer (retries and fallbacks included)."
+    )
+    chat_workers: int = Field(32, description="Chat requests the API works on at once (threads).")
+
+    # --- web UI (issue 4) ----------------------------------------------------------------------
+    ui_api_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL of the Yakuba HTTP API that the Streamlit UI calls."
+    )
 
     @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir or (self.home / "index")
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'yakuba.db'}"
 
 
 @lru_cache(maxsize=1)

@@ -77,10 +77,14 @@ def make_chunk_id(source: str, ordinal: int, text: str) -> str:
 
 
 def format_location(c: Chunk | Document) -> str:
-    """Human-readable location in Japanese, e.g. `p.3`, `スライド4`, `第十条`, `回答 2024-05-10 総務課`."""
+    """Human-readable location in Japanese, e.g. `p.3`, `スライド4`, `第十条`, `回答 令和6年5月10日 総務課`."""
     parts: list[str] = []
     if c.doc_type == "inquiry":
-        answered = c.fields.get("回答日") or c.date
+        from ingest.wareki import parse_date, to_wareki
+
+        raw = c.fields.get("回答日") or ""
+        iso = parse_date(raw) if raw else c.date
+        answered = to_wareki(iso) if iso else raw
         dept = c.fields.get("所管課") or c.fields.get("回答者") or ""
         sender = c.fields.get("照会元") or ""
         if answered:

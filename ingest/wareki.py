@@ -151,3 +151,16 @@ def find_dates(text: str) -> list[str]:
         if found:
             seen.setdefault(found.isoformat())
     return list(seen)
+
+
+def to_wareki(iso: str) -> str:
+    """`2024-05-10` → `令和6年5月10日` (元年 for the first year); other text is returned unchanged."""
+    try:
+        day = date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
+    for era, (start, end) in sorted(_ERAS.items(), key=lambda item: item[1][0], reverse=True):
+        if day >= start and (end is None or day <= end):
+            year = day.year - start.year + 1
+            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -41,7 +41,7 @@ def load(path: Path, source: str) -> list[Document]:
     failure: Exception | None = None
     for number, page in enumerate(pages, start=1):
         try:
-            texts.append((page.extract_text() or "").strip())
+            texts.append(join_wrapped_lines((page.extract_text() or "").strip()))
         except Exception as exc:  # one broken content stream must not lose the other pages
             log.warning("%s: page %d could not be read (%s); skipped", source, number, exc)
             texts.append("")
@@ -60,6 +60,36 @@ def load(path: Path, source: str) -> list[Document]:
         for number, text in enumerate(texts, start=1)
         if text
     ]
+
+
+_SENTENCE_END = tuple("。．！？!?」）)：:")
+_ITEM_START = tuple("・●○■□◆◇※-－一二三四五六七八九十１２３４５６７８９0123456789(（【第|")
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Undo the PDF's line wrapping inside paragraphs, so words like マイナンバーカード are not cut in two.
+
+    pypdf returns one line per printed line. A line of 25+ characters, as long as the page's longest lines
+    (within 80 %), that does not end a sentence was wrapped by the layout, unless the next line starts an item
+    or heading. No library does this for Japanese text (there are no spaces to re-flow on), hence the heuristic.
+    """
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return text
+    full = 0.8 * max(len(line.rstrip()) for line in lines)
+    out: list[str] = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1].rstrip()
+        nxt = line.strip()
+        wrapped = (
+            prev and nxt and len(prev) >= max(full, 25) and not prev.endswith(_SENTENCE_END)
+            and not nxt.startswith(_ITEM_START) and "|" not in prev
+        )
+        if wrapped:
+            out[-1] = prev + nxt
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _damaged(source: str, exc: Exception) -> CorruptFile:

@@ -61,3 +61,18 @@ def test_corrupt_and_truncated_pdfs_are_refused(tmp_path):
     for path in (garbage, truncated):
         with pytest.raises(CorruptFile):
             load_file(path)
+
+
+def test_wrapped_lines_are_joined_but_items_and_sentence_ends_kept():
+    from ingest.loaders.pdf import join_wrapped_lines
+
+    text = (
+        "マイナンバーカードの交付申請には、通知カードと本人確認書類のほか、写真が必要で\n"
+        "す。窓口での受取の際は、本人が来庁してください。なお、代理人による受取は原則と\n"
+        "して認めない。\n"
+        "・住民票の写し\n"
+        "・本人確認書類"
+    )
+    joined = join_wrapped_lines(text).splitlines()
+    assert joined[0].endswith("原則として認めない。")
+    assert joined[1:] == ["・住民票の写し", "・本人確認書類"]

@@ -1,0 +1,48 @@
+# Yakuba — set-up and everyday commands. Everything installs into .venv from PyPI.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+YAKUBA := $(VENV)/bin/yakuba
+STAMP := $(VENV)/.installed
+SAMPLE_DIR := var/sample-corpus
+PYTHON ?= python3
+
+.PHONY: install run sample-index test lint format bench-ingest clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first: the CPU build on this machine's disk; letting pip resolve it pulls a multi-GB CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Writes the fictional city's sample corpus and indexes it into the default index ($YAKUBA_HOME/index).
+sample-index: install
+	$(PY) -m ingest.sample $(SAMPLE_DIR)
+	$(YAKUBA) ingest $(SAMPLE_DIR) --quiet
+
+run: install
+	@if [ ! -f "$${YAKUBA_INDEX_DIR:-$${YAKUBA_HOME:-var}/index}/CURRENT" ]; then $(MAKE) --no-print-directory sample-index; fi
+	@echo
+	@echo "Sample index ready. Try:"
+	@echo "  $(YAKUBA) search 'マイナンバーカードの交付申請に必要な書類'"
+	@echo "  $(YAKUBA) search '会計年度任用職員の休暇' --type inquiry --json"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+format: install
+	$(VENV)/bin/ruff format .
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+bench-ingest: install
+	$(PY) benchmarks/ingest_egov.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

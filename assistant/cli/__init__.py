@@ -1,0 +1,37 @@
+"""The `yakuba` command line. Each command imports what it needs inside its body: `yakuba --help`
+must not import torch, faiss, boto3 or streamlit."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from assistant.cli import eval_cmds, ingest_cmds, model_cmds, search_cmds, service_cmds
+
+app = typer.Typer(
+    name="yakuba",
+    help="Yakuba (役場): retrieval-augmented assistant for Japanese civil servants.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest_cmds.ingest)
+app.command("search")(search_cmds.search)
+app.command("models")(model_cmds.models)
+app.add_typer(eval_cmds.app, name="eval")
+app.command("serve")(service_cmds.serve)
+app.add_typer(service_cmds.users_app, name="users")
+app.add_typer(service_cmds.audit_app, name="audit")
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages.")) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,30 @@
+"""`yakuba models`: every backend, its resolved model ID, where its data goes and whether it is usable."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+
+def models(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    no_check: bool = typer.Option(False, "--no-check", help="Do not probe endpoints and credentials."),
+    timeout: float = typer.Option(2.0, "--timeout", help="Seconds allowed for each reachability probe."),
+) -> None:
+    """List model backends (configured, reachable, data location, prices)."""
+    from assistant.backends.catalog import describe_backends
+    from assistant.config import get_settings
+
+    rows = describe_backends(get_settings(), check=not no_check, timeout=timeout)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        if not row.get("configured") or row.get("reachable") is False:
+            state = "unavailable"
+        else:
+            state = "ok" if row.get("reachable") else "not checked"
+        typer.echo(f"{row['address']:<28} {row.get('model_id') or '-':<50} {row.get('data_location', ''):<13} {state}")
+        if row.get("note"):
+            typer.echo(f"{'':<28} {row['note']}")

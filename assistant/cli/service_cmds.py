@@ -1,0 +1,132 @@
+"""`yakuba serve`, `yakuba users …` and `yakuba audit verify`.
+
+Wiring (in assistant/cli/__init__.py):
+    app.command("serve")(service_cmds.serve)
+    app.add_typer(service_cmds.users_app, name="users")
+    app.add_typer(service_cmds.audit_app, name="audit")
+"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from assistant.cli.options import fail
+
+users_app = typer.Typer(help="Manage API users and their keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
+
+
+def _sessions(lock: bool = True):
+    from assistant.config import get_settings
+    from assistant.records import init_db, make_session_factory
+
+    return make_session_factory(init_db(get_settings().resolved_database_url), lock=lock)
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on (default: YAKUBA_API_HOST)."),
+    port: int | None = typer.Option(None, help="Port to listen on (default: YAKUBA_API_PORT)."),
+) -> None:
+    """Run the HTTP API (uvicorn)."""
+    import uvicorn
+
+    from assistant.config import get_settings
+
+    settings = get_settings()
+    uvicorn.run(
+        "assistant.api.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        # The trusted-proxy check needs the real peer address, never one taken from X-Forwarded-For.
+        proxy_headers=False,
+        log_level="info",
+    )
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="User name (e.g. the staff ID)."),
+    groups: str = typer.Option("", "--groups", help="Access groups, comma-separated (e.g. 財政課,総務課)."),
+    clearance: int = typer.Option(
+        1, "--clearance", min=1, max=3, help="Highest 機密性 level the user may see."
+    ),
+    admin: bool = typer.Option(False, "--admin", help="May read the audit log and everyone's usage."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"name": ..., "api_key": ...}.'),
+) -> None:
+    """Create a user and print their API key (shown once: it is not stored)."""
+    from assistant.errors import YakubaError
+    from assistant.records import create_user
+    from ingest.labels import parse_groups
+
+    try:
+        with _sessions().begin() as session:
+            user, api_key = create_user(session, name, parse_groups(groups), clearance, admin=admin)
+            name = user.name
+    except YakubaError as exc:
+        fail(exc.message)
+    if as_json:
+        typer.echo(json.dumps({"name": name, "api_key": api_key}, ensure_ascii=False))
+        return
+    typer.echo(f"created user {name}")
+    typer.echo(f"API key (shown only now, keep it safe): {api_key}")
+
+
+@users_app.command("list")
+def users_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
+    """List users with their groups, clearance and state."""
+    from assistant.records import list_users
+
+    with _sessions(lock=False)() as session:
+        rows = [
+            {"name": u.name, "groups": list(u.groups or []), "clearance": u.clearance,
+             "admin": u.is_admin, "disabled": u.disabled}
+            for u in list_users(session)
+        ]  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        flags = " ".join(f for f, on in (("admin", row["admin"]), ("disabled", row["disabled"])) if on)
+        typer.echo(f"{row['name']}\tclearance {row['clearance']}\t{','.join(row['groups']) or '-'}\t{flags}")
+
+
+@users_app.command("disable")
+def users_disable(name: str = typer.Argument(..., help="User to disable.")) -> None:
+    """Disable a user: their API keys stop working at once."""
+    from assistant.records import get_user, set_user_disabled
+
+    with _sessions().begin() as session:
+        user = get_user(session, name)
+        if user is None:
+            fail(f"no user named '{name}'")
+        set_user_disabled(session, user, True)
+    typer.echo(f"disabled user {name}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 and show the first bad row when it is broken."""
+    from sqlalchemy import select
+
+    from assistant.records import verify_audit_chain
+    from assistant.records.models import AuditLog
+
+    with _sessions(lock=False)() as session:
+        result = verify_audit_chain(session)
+        if result.ok:
+            typer.echo(f"audit log intact: {result.rows_checked} rows checked")
+            return
+        row = session.scalar(select(AuditLog).where(AuditLog.id == result.first_bad_id))
+        typer.secho(
+            f"audit log BROKEN at row {result.first_bad_id}: {result.reason} "
+            f"({result.rows_checked} rows before it are intact)",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        if row is not None:
+            fields = {c.name: getattr(row, c.name) for c in AuditLog.__table__.columns}
+            typer.echo(json.dumps(fields, ensure_ascii=False, default=str, indent=2))
+    raise typer.Exit(1)

@@ -1,0 +1,235 @@
+"""The incremental ingest pipeline: files → documents → chunks → vectors → a new index generation.
+
+A manifest entry per file records its content hash and everything else that shapes its chunks (labels, chunk
+settings, pipeline version). An unchanged file is not even read; a changed file is re-chunked and only chunks whose
+search text is new are embedded (vectors are reused by text hash); files gone from an ingested folder leave the
+index. The new generation is written beside the old one and switched atomically by the store, so a crash at any
+point leaves the previous index live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import IndexMismatch, IndexNotFound, YakubaError
+from ingest.labels import LabelResolver, Labels
+from ingest.model import Chunk
+from ingest.summary import FileIssue, IngestSummary
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = 1
+EMBED_BATCH = 32
+
+
+@dataclass
+class IngestOptions:
+    labels: Labels = Labels()
+    max_file_mb: float = 50.0
+    chunk_size: int = 400
+    chunk_overlap: int = 1
+    rebuild: bool = False  # re-embed everything (e.g. to switch embedders)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _text_key(chunk: Chunk) -> str:
+    return hashlib.sha256(chunk.search_text.encode()).hexdigest()
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    """Every regular file under root, skipping hidden files and folders (sidecars, .git …)."""
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        yield path
+
+
+def _source_name(path: Path, base: Path) -> str:
+    return path.absolute().relative_to(base).as_posix()
+
+
+class IngestPipeline:
+    """Runs one ingest into `index_dir` with an embedder passed in (not built deep inside)."""
+
+    def __init__(self, index_dir: Path, embedder, options: IngestOptions | None = None,
+                 progress: Callable[[Iterable, str, int], Iterable] | None = None):
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.options = options or IngestOptions()
+        self.progress = progress or (lambda it, desc, total: it)
+
+    # -- the previous generation ------------------------------------------------------------
+    def _open_previous(self):
+        from assistant.retrieval.local_store import LocalIndex
+
+        try:
+            previous = LocalIndex.open(self.index_dir)
+        except IndexNotFound:
+            return None
+        if previous.embedder_name != self.embedder.name and not self.options.rebuild:
+            raise IndexMismatch(
+                f"the index at {self.index_dir} was built with embedder '{previous.embedder_name}', "
+                f"not '{self.embedder.name}'. Re-run with --rebuild to re-embed everything with the new "
+                "embedder, or use the original embedder."
+            )
+        return previous
+
+    def _fingerprint(self, digest: str, labels: Labels) -> str:
+        o = self.options
+        raw = f"{digest}|{labels.classification}|{','.join(labels.groups)}|{o.chunk_size}|{o.chunk_overlap}|{PIPELINE_VERSION}"
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    # -- one file ---------------------------------------------------------------------------
+    def _load_chunks(self, path: Path, base: Path, labels: Labels) -> list[Chunk]:
+        from ingest.chunking import chunk_documents
+        from ingest.loaders import load_file
+
+        docs = load_file(path, root=base)
+        for doc in docs:
+            doc.classification = labels.classification
+            doc.groups = list(labels.groups)
+        chunks = chunk_documents(docs, size=self.options.chunk_size, overlap=self.options.chunk_overlap)
+        if not chunks:
+            raise YakubaError("no text could be extracted from this file (empty, or an image-only scan)")
+        return chunks
+
+    # -- the run ----------------------------------------------------------------------------
+    def run(self, paths: list[Path]) -> IngestSummary:
+        from ingest.loaders import SUPPORTED_EXTENSIONS
+
+        started = time.perf_counter()
+        summary = IngestSummary(index_dir=str(self.index_dir))
+        previous = self._open_previous()
+        old_files: dict[str, dict] = dict(previous.manifest.get("files", {})) if previous else {}
+        old_chunks: dict[str, Chunk] = {c.chunk_id: c for c in previous.chunks} if previous else {}
+
+        new_files: dict[str, dict] = {}
+        new_chunks: dict[str, list[Chunk]] = {}
+        seen: set[str] = set()
+        prefixes: list[str] = []
+        limit = int(self.options.max_file_mb * 1024 * 1024)
+
+        for given in paths:
+            if not given.exists():
+                summary.usage_error = f"path not found: {given}"
+                continue
+            base = given.absolute().parent
+            root_prefix = _source_name(given, base)
+            resolver = LabelResolver(given if given.is_dir() else given.parent, self.options.labels)
+            files = list(_walk(given))
+            for path in self.progress(files, "loading", len(files)):
+                source = _source_name(path, base)
+                seen.add(source)
+                if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                    summary.skipped.append(FileIssue(source, f"unsupported file type '{path.suffix or '(none)'}'"))
+                    continue
+                size = path.stat().st_size
+                if size > limit:
+                    summary.skipped.append(FileIssue(
+                        source, f"file is {size / 1048576:.1f} MB, over the {self.options.max_file_mb:g} MB limit "
+                        "(raise YAKUBA_MAX_FILE_MB to ingest it)"))
+                    continue
+                try:
+                    labels = resolver.labels_for(path)
+                    fingerprint = self._fingerprint(_sha256(path), labels)
+                    entry = old_files.get(source)
+                    if entry and entry.get("fingerprint") == fingerprint and not self.options.rebuild:
+                        new_files[source] = entry
+                        summary.files_unchanged += 1
+                        continue
+                    chunks = self._load_chunks(path, base, labels)
+                except YakubaError as exc:
+                    summary.failed.append(FileIssue(source, exc.message))
+                    continue
+                except Exception as exc:  # a loader bug must not stop the run; keep the reason
+                    log.exception("unexpected error while loading %s", source)
+                    summary.failed.append(FileIssue(source, f"unexpected error: {type(exc).__name__}: {exc}"))
+                    continue
+                new_chunks[source] = chunks
+                new_files[source] = {
+                    "fingerprint": fingerprint,
+                    "size": size,
+                    "classification": labels.classification,
+                    "groups": list(labels.groups),
+                    "chunk_ids": [c.chunk_id for c in chunks],
+                }
+                summary.files_ingested += 1
+            prefixes.append(root_prefix)
+        for source, entry in old_files.items():
+            if source in new_files:
+                continue
+            gone = source not in seen and any(
+                source == p or source.startswith(p + "/") for p in prefixes)
+            if gone:  # it was under an ingested folder and is no longer there: it leaves the index
+                summary.files_removed += 1
+            elif source not in seen or any(i.source == source for i in summary.failed):
+                # outside this run's folders, or failed now: its last good version stays searchable
+                new_files[source] = entry
+
+        summary.files_skipped = len(summary.skipped)
+        summary.files_failed = len(summary.failed)
+        changed = bool(new_chunks) or summary.files_removed or self.options.rebuild
+        if changed:
+            self._write(summary, previous, old_chunks, new_files, new_chunks)
+        else:
+            summary.generation = previous.path.name if previous and previous.path else None
+            summary.chunks_total = len(previous) if previous else 0
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _write(self, summary: IngestSummary, previous, old_chunks: dict[str, Chunk],
+               new_files: dict[str, dict], new_chunks: dict[str, list[Chunk]]) -> None:
+        from assistant.retrieval.local_store import LocalIndex
+
+        chunks: list[Chunk] = []
+        for source, entry in new_files.items():
+            if source in new_chunks:
+                chunks.extend(new_chunks[source])
+            else:
+                chunks.extend(old_chunks[cid] for cid in entry["chunk_ids"])
+        old_ids = set(old_chunks)
+        new_ids = {c.chunk_id for c in chunks}
+        summary.chunks_added = len(new_ids - old_ids)
+        summary.chunks_removed = len(old_ids - new_ids)
+        summary.chunks_total = len(chunks)
+
+        vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
+        reusable: dict[str, int] = {}
+        if previous is not None and not self.options.rebuild:
+            reusable = {_text_key(c): i for i, c in enumerate(previous.chunks)}
+        todo: list[int] = []
+        for i, chunk in enumerate(chunks):
+            row = reusable.get(_text_key(chunk))
+            if row is None:
+                todo.append(i)
+            else:
+                vectors[i] = previous.vectors[row]
+        started = time.perf_counter()
+        batches = [todo[i:i + EMBED_BATCH] for i in range(0, len(todo), EMBED_BATCH)]
+        for batch in self.progress(batches, "embedding", len(batches)):
+            vectors[batch] = self.embedder.embed_documents([chunks[i].search_text for i in batch])
+        summary.embed_seconds = time.perf_counter() - started
+        summary.chunks_embedded = len(todo)
+        generation = LocalIndex.write_generation(
+            self.index_dir, chunks, vectors,
+            embedder_name=self.embedder.name, dim=self.embedder.dim, files=new_files,
+        )
+        summary.generation = Path(generation).name

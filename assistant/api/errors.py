@@ -1,0 +1,230 @@
+"""Every error the API returns, in one place: exception type → status code, English code and the
+JSON body `{"error": code, "message": Japanese text}`.
+
+Messages of 4xx errors come from the exception (written for the user); 5xx internal errors get a
+fixed message, so nothing about the server's insides reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.api.schemas import ErrorBody
+from assistant.errors import (
+    AccessDenied,
+    BackendUnavailable,
+    ColumnMappingError,
+    CorruptFile,
+    FileTooLarge,
+    IndexMismatch,
+    IndexNotFound,
+    InvalidRecord,
+    PolicyRefused,
+    RecordConflict,
+    RecordNotFound,
+    UnknownBackendError,
+    UnknownEmbedderError,
+    UnsupportedFile,
+    YakubaError,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AuthenticationRequired(YakubaError):
+    """No credentials, or credentials that do not identify an active user."""
+
+    status_code = 401
+
+
+class RateLimited(YakubaError):
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ChatTimeout(YakubaError):
+    status_code = 504
+
+
+class IngestFailed(YakubaError):
+    """An upload of which no file could be ingested."""
+
+    status_code = 422
+
+
+# Looked up along the exception's MRO, so the most specific entry wins.
+ERROR_CODES: dict[type[YakubaError], tuple[int, str]] = {
+    AuthenticationRequired: (401, "unauthorized"),
+    AccessDenied: (403, "forbidden"),
+    PolicyRefused: (403, "policy_refused"),
+    RecordNotFound: (404, "not_found"),
+    UnknownBackendError: (400, "unknown_backend"),
+    UnknownEmbedderError: (500, "internal_error"),
+    RecordConflict: (409, "conflict"),
+    FileTooLarge: (413, "payload_too_large"),
+    UnsupportedFile: (415, "unsupported_media_type"),
+    CorruptFile: (422, "corrupt_file"),
+    ColumnMappingError: (422, "column_mapping"),
+    InvalidRecord: (422, "invalid_record"),
+    IngestFailed: (422, "ingest_failed"),
+    RateLimited: (429, "rate_limited"),
+    IndexNotFound: (503, "index_not_found"),
+    IndexMismatch: (503, "index_mismatch"),
+    BackendUnavailable: (503, "backend_unavailable"),
+    ChatTimeout: (504, "timeout"),
+}
+
+# Errors raised by Starlette itself (unknown URL, wrong method, body over the limit …).
+HTTP_STATUS_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "リクエストの形式に誤りがあります。"),
+    404: ("not_found", "指定されたURLは見つかりません。"),
+    405: ("method_not_allowed", "このURLでは、指定された操作を利用できません。"),
+    413: (
+        "payload_too_large",
+        "送信されたデータが上限を超えています。内容を減らすか、ファイルを分けて送信してください。",
+    ),
+}
+# For error types without an entry above (e.g. ingest's LabelError), by their status_code.
+_FALLBACK_CODES = {403: "forbidden", 404: "not_found", 409: "conflict", 413: "payload_too_large",
+                   415: "unsupported_media_type", 422: "unprocessable", 503: "unavailable"}  # fmt: skip
+PUBLIC_5XX = (503, 504)  # unavailable or slow: the exception's message tells the user what to do
+INTERNAL_MESSAGE = (
+    "内部エラーが発生しました。時間をおいて再度お試しいただき、解決しない場合は管理者にお問い合わせください。"
+)
+VALIDATION_MESSAGE = "入力内容に誤りがあります。項目の指定を確認してください。"
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
+
+_DESCRIPTIONS = {
+    400: "Bad request (e.g. an unknown backend address).",
+    401: "Missing or invalid credentials.",
+    403: "Forbidden (insufficient rights, or refused by the classification policy).",
+    404: "Not found (also for resources of other users).",
+    413: "Request body or upload too large.",
+    415: "Unsupported upload type.",
+    422: "Invalid request fields, or an upload that could not be ingested.",
+    429: "Rate limit exceeded; see the Retry-After header.",
+    503: "Index, database or model backends unavailable.",
+    504: "The model did not answer in time.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for these error statuses, all with the ErrorBody schema."""
+    return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def classify(exc: YakubaError) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in ERROR_CODES:
+            return ERROR_CODES[cls]
+    status = exc.status_code
+    return status, _FALLBACK_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
+
+
+def error_payload(exc: YakubaError) -> tuple[int, dict[str, Any]]:
+    """(status, body) for an error; also used for the `error` event of a streamed answer."""
+    status, code = classify(exc)
+    message = exc.message
+    if status >= 500 and status not in PUBLIC_5XX:
+        log.error("internal error: %s: %s", type(exc).__name__, exc.message)
+        message = INTERNAL_MESSAGE
+    return status, ErrorBody(error=code, message=message).model_dump(exclude_none=True)
+
+
+def _headers(exc: YakubaError, status: int) -> dict[str, str] | None:
+    if status == 401:
+        return UNAUTHORIZED_HEADERS
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
+
+
+async def _yakuba_error(request: Request, exc: YakubaError) -> JSONResponse:
+    status, body = error_payload(exc)
+    return JSONResponse(body, status_code=status, headers=_headers(exc, status))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code, message = HTTP_STATUS_ERRORS.get(
+        exc.status_code, ("http_error", "リクエストを処理できませんでした。")
+    )
+    if exc.status_code >= 500:
+        code, message = "internal_error", INTERNAL_MESSAGE
+    body = ErrorBody(error=code, message=message).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = [
+        {
+            "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+            "msg": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in exc.errors()
+    ]  # the offending input is not echoed back
+    body = ErrorBody(error="validation_error", message=VALIDATION_MESSAGE, details=details)
+    return JSONResponse(body.model_dump(), status_code=422)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = ErrorBody(error="internal_error", message=INTERNAL_MESSAGE).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(YakubaError, _yakuba_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(JsonTooLargeMiddleware)
+
+
+class JsonTooLargeMiddleware:
+    """Gives the 413 that Starlette's body limit writes itself (plain text, sent before our
+    handlers run when the Content-Length is over the limit) the API's JSON error body.
+
+    Hand-written because Starlette's limiter has no hook for its response; it sits outside the
+    per-router limits (`include_router(max_body_size=...)`) and only rewrites that one response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_json_413(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                if content_type.startswith(b"text/plain"):
+                    replaced = True
+                    code, text = HTTP_STATUS_ERRORS[413]
+                    body = ErrorBody(error=code, message=text).model_dump_json(exclude_none=True).encode()
+                    headers = [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ]
+                    await send({"type": "http.response.start", "status": 413, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+            if replaced:
+                return  # the plain-text body of the replaced response
+            await send(message)
+
+        await self.app(scope, receive, send_json_413)

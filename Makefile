@@ -24,12 +24,11 @@ sample-index: install
 	$(PY) -m ingest.sample $(SAMPLE_DIR)
 	$(YAKUBA) ingest $(SAMPLE_DIR) --quiet
 
+# Installs, builds the sample index if missing, creates a demo user on first start (its key is printed once),
+# then runs the API and the web UI on localhost until Ctrl-C.
 run: install
 	@if [ ! -f "$${YAKUBA_INDEX_DIR:-$${YAKUBA_HOME:-var}/index}/CURRENT" ]; then $(MAKE) --no-print-directory sample-index; fi
-	@echo
-	@echo "Sample index ready. Try:"
-	@echo "  $(YAKUBA) search 'マイナンバーカードの交付申請に必要な書類'"
-	@echo "  $(YAKUBA) search '会計年度任用職員の休暇' --type inquiry --json"
+	$(YAKUBA) up
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,7 @@ import logging
 
 import typer
 
-from assistant.cli import eval_cmds, ingest_cmds, model_cmds, search_cmds, service_cmds
+from assistant.cli import ask_cmds, eval_cmds, ingest_cmds, model_cmds, search_cmds, service_cmds, ui_cmds, up_cmds
 
 app = typer.Typer(
     name="yakuba",
@@ -18,9 +18,12 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest_cmds.ingest)
 app.command("search")(search_cmds.search)
+app.command("ask")(ask_cmds.ask)
 app.command("models")(model_cmds.models)
 app.add_typer(eval_cmds.app, name="eval")
 app.command("serve")(service_cmds.serve)
+app.command("ui")(ui_cmds.ui)
+app.command("up")(up_cmds.up)
 app.add_typer(service_cmds.users_app, name="users")
 app.add_typer(service_cmds.audit_app, name="audit")
 

@@ -1,10 +1,9 @@
-"""`yakuba ui`: the Streamlit web UI, started as a child process (`streamlit run ui/app.py`)."""
+"""`yakuba ui`: the Streamlit web UI (`streamlit run ui/app.py`), pointed at the Yakuba API."""
 
 from __future__ import annotations
 
 import math
 import os
-import subprocess
 import sys
 
 import typer
@@ -30,11 +29,11 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 def streamlit_env(api_url: str) -> dict[str, str]:
-    """The child's environment: this one plus the API URL (read by the app through Settings) and
+    """Streamlit's environment: this one plus the API URL (read by the app through Settings) and
     the project root on the import path (`streamlit run` puts only the script's folder there)."""
     from assistant.config import PROJECT_ROOT
 
-    # Copied, not read for a setting: the child must inherit everything (YAKUBA_*, proxies, locale).
+    # Copied, not read for a setting: Streamlit must see everything (YAKUBA_*, proxies, locale).
     env = dict(os.environ)
     env["YAKUBA_UI_API_URL"] = api_url
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
@@ -55,8 +54,9 @@ def ui(
 
     url = api_url or get_settings().ui_api_url
     typer.echo(f"Yakuba UI on http://{host}:{port} (API: {url}); stop with Ctrl+C.")
-    try:
-        code = subprocess.call(streamlit_command(host, port), env=streamlit_env(url), cwd=PROJECT_ROOT)
-    except KeyboardInterrupt:  # Ctrl+C reaches the child too; it shuts down on its own
-        code = 0
-    raise typer.Exit(code)
+    os.chdir(PROJECT_ROOT)
+    # Become Streamlit (exec, not a child): signals from a terminal or a service manager reach it
+    # directly, and no orphan is left behind when this process is stopped.
+    command = streamlit_command(host, port)
+    sys.stdout.flush()
+    os.execve(command[0], command, streamlit_env(url))

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SAMPLE_DIR := var/sample-corpus
 PYTHON ?= python3
 
-.PHONY: install run sample-index test lint format bench-ingest clean
+.PHONY: install install-browser run sample-index test lint format bench-ingest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 
-test: install
+# Debian's chromium and CJK fonts for the end-to-end browser test (needs root; skipped tests say why otherwise).
+install-browser:
+	bash scripts/install-browser.sh
+
+test: install install-browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 

@@ -1,0 +1,158 @@
+"""A small httpx client of the Yakuba HTTP API, as the UI uses it.
+
+Responses are returned as the API's JSON (dicts); failures become `ApiError` with a Japanese message
+a civil servant can act on: the API's own `message` field when it sent one, otherwise a UI text.
+Server-sent events of a streamed chat are read with `httpx-sse` rather than parsed by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+from httpx_sse import SSEError, connect_sse
+
+from ui import texts
+
+# Answers from an LLM may take a while (the API retries throttled backends); listings are quick.
+CHAT_TIMEOUT = httpx.Timeout(180.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+UPLOAD_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+
+
+class ApiError(Exception):
+    """A request that failed; `message` is Japanese and meant for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthorized(ApiError):
+    """401: no key, a wrong key, or a revoked one."""
+
+
+class Unreachable(ApiError):
+    """The API could not be reached at all (not running, wrong URL, network)."""
+
+
+def error_message(response: httpx.Response) -> str:
+    """The API's Japanese `message` (FastAPI's `detail` as a fallback), or a generic text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for field in ("message", "detail"):
+            if isinstance(body.get(field), str) and body[field].strip():
+                return body[field]
+    return texts.ERROR_GENERIC.format(status=response.status_code)
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    if response.status_code == 401:
+        raise Unauthorized(error_message(response))
+    raise ApiError(error_message(response))
+
+
+class YakubaClient:
+    """Calls the API at `base_url` as the holder of `api_key` (None: trusted-proxy mode, or a probe)."""
+
+    def __init__(
+        self, base_url: str, api_key: str | None = None, *, headers: Mapping[str, str] | None = None
+    ):
+        """`headers` are sent with every request (the identity headers of a trusted SSO proxy)."""
+        self.base_url = base_url.rstrip("/")
+        sent = dict(headers or {})
+        if api_key:
+            sent["Authorization"] = f"Bearer {api_key}"
+        self._http = httpx.Client(base_url=self.base_url, headers=sent, timeout=DEFAULT_TIMEOUT)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> YakubaClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise ApiError(texts.ERROR_TIMEOUT) from exc
+        except httpx.TransportError as exc:
+            raise Unreachable(texts.ERROR_UNREACHABLE.format(url=self.base_url)) from exc
+        _raise_for(response)
+        return response.json() if response.content else None
+
+    # -- account and models ----------------------------------------------------------------
+    def me(self) -> dict[str, Any]:
+        """Who the API takes the caller to be (also how sign-in and trusted-proxy mode are checked)."""
+        return self._request("GET", "/me")
+
+    def models(self) -> dict[str, Any]:
+        """The backends the caller may use and, for the others, why not."""
+        return self._request("GET", "/models")
+
+    # -- chat ------------------------------------------------------------------------------
+    def chat_stream(
+        self, message: str, conversation_id: str | None = None, backend: str | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        """Ask with `stream: true`; yield `(event, data)` for each server-sent event in order:
+        `token` ({"text": piece})…, `citations`, `usage`, then `done` (the full POST /chat result).
+
+        An `error` event (the API's error body) is raised as `ApiError` with its Japanese message.
+        """
+        body = {"message": message, "conversation_id": conversation_id, "backend": backend, "stream": True}
+        try:
+            with connect_sse(self._http, "POST", "/chat", json=body, timeout=CHAT_TIMEOUT) as source:
+                if not source.response.is_success:
+                    source.response.read()
+                    _raise_for(source.response)
+                for event in source.iter_sse():
+                    data = event.json() if event.data else None
+                    if event.event == "error":
+                        text = data.get("message") if isinstance(data, dict) else None
+                        raise ApiError(text or texts.ERROR_STREAM_BROKEN)
+                    yield event.event, data
+        except httpx.TimeoutException as exc:
+            raise ApiError(texts.ERROR_TIMEOUT) from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError, SSEError) as exc:
+            raise ApiError(texts.ERROR_STREAM_BROKEN) from exc
+        except httpx.TransportError as exc:
+            raise Unreachable(texts.ERROR_UNREACHABLE.format(url=self.base_url)) from exc
+
+    # -- conversations and feedback --------------------------------------------------------
+    def conversations(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/conversations")
+
+    def conversation(self, conversation_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/conversations/{conversation_id}")
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        self._request("DELETE", f"/conversations/{conversation_id}")
+
+    def feedback(self, message_id: str, rating: str, comment: str | None = None) -> dict[str, Any]:
+        body = {"message_id": message_id, "rating": rating, "comment": comment or None}
+        return self._request("POST", "/feedback", json=body)
+
+    # -- documents and usage ---------------------------------------------------------------
+    def documents(self) -> dict[str, Any]:
+        return self._request("GET", "/documents")
+
+    def upload(
+        self, files: list[tuple[str, bytes, str]], classification: int = 1, groups: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """Send `(filename, content, mime type)` files with their labels; returns the ingest summary."""
+        multipart = [("files", (name, content, mime)) for name, content, mime in files]
+        form = {"classification": str(classification), "groups": ",".join(groups)}
+        return self._request("POST", "/documents", files=multipart, data=form, timeout=UPLOAD_TIMEOUT)
+
+    def usage(self) -> dict[str, Any]:
+        return self._request("GET", "/usage")

@@ -1,0 +1,93 @@
+"""The chat: a model selector limited to the backends the user may use, the open conversation, and
+a question streamed to the API (tokens shown as they arrive, then the final answer with sources)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from ui import session, texts
+from ui.client import ApiError, YakubaClient
+from ui.sections.answer import answer_message, model_name, render_message
+
+
+def model_label(model: dict[str, Any]) -> str:
+    if model["mode"] == "extractive":
+        return texts.MODEL_EXTRACTIVE
+    name = model_name(model["address"])
+    return texts.MODEL_ANY_ON_SERVER if name == "*" else name
+
+
+def choose_backend(client: YakubaClient) -> str | None:
+    """The selector offers only usable backends; the others are listed with the reason."""
+    models = client.models()["models"]
+    usable = [m for m in models if m["available"]]
+    if not usable:
+        st.warning(texts.MODEL_NONE)
+        return None
+    labels = {m["address"]: model_label(m) for m in usable}
+    default = next((i for i, m in enumerate(usable) if m["default"]), 0)
+    choice = st.selectbox(
+        texts.MODEL_LABEL,
+        list(labels),
+        index=default,
+        format_func=labels.__getitem__,
+        help=texts.MODEL_HELP,
+        key="backend",
+    )
+    chosen = next(m for m in usable if m["address"] == choice)
+    st.caption(texts.MODEL_LOCATION.format(location=chosen["data_location_label"]))
+    noted = [m for m in models if m["reason"]]
+    if noted:
+        with st.expander(texts.MODEL_UNAVAILABLE_HEADER):
+            for model in noted:
+                st.markdown(f"- **{model_label(model)}**：{model['reason']}")
+    return choice
+
+
+def _stream(
+    client: YakubaClient, question: str, backend: str | None, result: dict[str, Any]
+) -> Iterator[str]:
+    """Answer pieces for `st.write_stream`; the final response is left in `result["done"]`."""
+    for event, data in client.chat_stream(question, st.session_state.get(session.CONVERSATION), backend):
+        if event == "token":
+            yield data["text"]
+        elif event == "done":
+            result["done"] = data
+
+
+def ask(client: YakubaClient, question: str, backend: str | None) -> None:
+    with st.chat_message("user", avatar=texts.AVATARS["user"]):
+        st.markdown(question)
+    result: dict[str, Any] = {}
+    with st.chat_message("assistant", avatar=texts.AVATARS["assistant"]):
+        with st.spinner(texts.CHAT_THINKING):
+            st.write_stream(_stream(client, question, backend, result))
+    if "done" not in result:
+        raise ApiError(texts.ERROR_STREAM_BROKEN)
+    response = result["done"]
+    st.session_state[session.CONVERSATION] = response["conversation_id"]
+    st.session_state[session.MESSAGES] += [
+        {"id": None, "role": "user", "text": question},
+        answer_message(response),
+    ]
+    st.rerun()  # show the final answer (markers normalised) with its sources and rating
+
+
+def render(client: YakubaClient, model_slot: DeltaGenerator) -> None:
+    """The chat; the model selector goes into `model_slot` (in the sidebar)."""
+    backend = None
+    with model_slot, session.api_errors():
+        backend = choose_backend(client)
+    messages = st.session_state.get(session.MESSAGES, [])
+    if not messages:
+        st.caption(texts.CHAT_EMPTY)
+    for message in messages:
+        render_message(client, message)
+    question = st.chat_input(texts.CHAT_INPUT_PLACEHOLDER)
+    if question and question.strip():
+        with session.api_errors():
+            ask(client, question.strip(), backend)

@@ -1,0 +1,130 @@
+"""Every Japanese string the UI shows, in one place (official but friendly style).
+
+Messages that come from the API (its `message` field) are shown as they are; these are the UI's own.
+"""
+
+from __future__ import annotations
+
+APP_TITLE = "役場アシスタント"
+APP_ICON = "🏛️"  # the browser tab's icon
+# Avatars: the answer speaks for the office (a building), not as a robot, whichever mode produced it.
+AVATARS = {"user": ":material/person:", "assistant": ":material/account_balance:"}
+APP_CAPTION = "登録された資料に基づいて、業務に関するご質問にお答えします。"
+
+# --- sign-in -------------------------------------------------------------------------------
+SIGNIN_HEADER = "サインイン"
+SIGNIN_HELP = "システム管理者から交付されたAPIキーを入力してください。"
+SIGNIN_KEY_LABEL = "APIキー"
+SIGNIN_KEY_PLACEHOLDER = "yk_ で始まるキー"
+SIGNIN_BUTTON = "サインインする"
+SIGNIN_EMPTY = "APIキーを入力してください。"
+SIGNIN_REJECTED = (
+    "APIキーが正しくないか、無効になっています。入力内容をご確認のうえ、もう一度お試しください。"
+)
+SIGNOUT_BUTTON = "サインアウト"
+SIGNED_IN_AS = "{name} さんとしてサインインしています。"
+SIGNED_IN_BY_PROXY = "組織の認証基盤によりサインインしています（{name} さん）。"
+
+# --- navigation ----------------------------------------------------------------------------
+NAV_LABEL = "メニュー"
+SECTION_CHAT = "質問する"
+SECTION_DOCUMENTS = "資料の管理"
+SECTION_USAGE = "利用状況"
+
+# --- chat ----------------------------------------------------------------------------------
+CHAT_INPUT_PLACEHOLDER = "ご質問を入力してください（例：マイナンバーカードの交付申請に必要な書類は何ですか）"
+CHAT_EMPTY = "資料に関するご質問を下の入力欄からどうぞ。回答には根拠となる資料を添えてお示しします。"
+CHAT_THINKING = "資料を確認しています…"
+MODEL_LABEL = "回答に使うモデル"
+MODEL_HELP = "ご利用の権限で選べるモデルのみを表示しています。"
+MODEL_UNAVAILABLE_HEADER = "選択できないモデルとその理由"
+MODEL_EXTRACTIVE = "抽出モード（生成AIなし）"
+MODEL_LOCATION = "処理場所：{location}"
+MODEL_ANY_ON_SERVER = "組織内サーバーの生成AIモデル"
+MODEL_NONE = "利用できるモデルがありません。システム管理者にお問い合わせください。"
+EXTRACTIVE_LABEL = "抽出モード"
+EXTRACTIVE_EXPLAIN = "この回答はAIによる文章生成ではなく、資料の該当箇所をそのまま抜き出したものです。"
+LLM_LABEL = "生成モード（{model}）"
+SOURCES_HEADER = "出典（{count}件）"
+SOURCES_NONE = "この回答に対応する出典はありません。"
+SOURCE_LINE = "**[{n}] {title}**　{location}"
+USAGE_LINE = "入力 {input_tokens:,} トークン・出力 {output_tokens:,} トークン"
+COST_LINE = "・費用 約 ${cost:.4f}"
+
+# --- feedback ------------------------------------------------------------------------------
+FEEDBACK_PROMPT = "この回答は役に立ちましたか。"
+FEEDBACK_COMMENT_LABEL = "ご意見（任意）"
+FEEDBACK_COMMENT_PLACEHOLDER = "改善点などがあればご記入ください。"
+FEEDBACK_SEND = "評価を送信する"
+FEEDBACK_THANKS = "ご評価ありがとうございました。今後の改善に活用します。"
+
+# --- conversations (sidebar) ---------------------------------------------------------------
+CONVERSATIONS_HEADER = "会話の履歴"
+CONVERSATION_NEW = "新しい会話を始める"
+CONVERSATION_OPEN_HELP = "この会話を開きます。"
+CONVERSATION_DELETE_HELP = "この会話を削除します。"
+CONVERSATION_DELETED = "会話を削除しました。"
+CONVERSATIONS_NONE = "まだ会話はありません。"
+CONVERSATION_UNTITLED = "（無題の会話）"
+
+# --- documents -----------------------------------------------------------------------------
+DOCUMENTS_HEADER = "資料の管理"
+DOCUMENTS_LIST_HEADER = "登録済みの資料"
+DOCUMENTS_NONE = "登録されている資料はありません。"
+DOC_TYPES = {"policy": "規程・通知等", "inquiry": "照会記録"}
+CLASSIFICATION = "機密性{}"
+DOCUMENTS_COLUMNS = {
+    "title": "標題",
+    "source": "ファイル",
+    "doc_type": "種別",
+    "classification": "機密性",
+    "chunks": "区切り数",
+}
+UPLOAD_HEADER = "資料の登録"
+UPLOAD_LABEL = "登録するファイル（PDF、Word、Excel、PowerPoint、HTML、テキスト、照会記録の表）"
+UPLOAD_BROWSE = "ファイルを選択"
+UPLOAD_LIMIT = "1ファイル{mb:g}MBまで"
+UPLOAD_CLASSIFICATION = "機密性区分"
+UPLOAD_GROUPS = "閲覧できる所属"
+UPLOAD_GROUPS_HELP = "選択しない場合は、全職員が閲覧できます。"
+UPLOAD_GROUPS_PLACEHOLDER = "所属を選択（任意）"
+UPLOAD_BUTTON = "登録する"
+UPLOAD_NO_FILES = "登録するファイルを選んでください。"
+UPLOAD_RUNNING = "資料を取り込んでいます…"
+UPLOAD_SENDING = "{name} を送信しています（{done}/{total}件）"
+UPLOAD_DONE = "取り込みが完了しました。"
+UPLOAD_FAILED = "取り込みを完了できませんでした。"
+UPLOAD_NOT_PERMITTED = "資料の登録は、登録の権限をお持ちの職員のみが行えます。"
+SUMMARY_INGESTED = "取り込んだファイル"
+SUMMARY_UNCHANGED = "変更のなかったファイル"
+SUMMARY_SKIPPED = "取り込めなかったファイル"
+SUMMARY_CHUNKS = "登録された区切りの総数"
+SUMMARY_ISSUE_LINE = "・{source}：{reason}"
+
+# --- usage ---------------------------------------------------------------------------------
+USAGE_HEADER = "利用状況"
+USAGE_NONE = "まだ利用の記録はありません。"
+USAGE_REQUESTS = "質問の件数"
+USAGE_TOKENS = "トークン数（入力＋出力）"
+USAGE_COST = "費用の合計（米ドル）"
+USAGE_COLUMNS = {
+    "user": "利用者",
+    "backend": "モデル",
+    "requests": "件数",
+    "input_tokens": "入力トークン",
+    "output_tokens": "出力トークン",
+    "cost": "費用（米ドル）",
+}
+USAGE_NO_BACKEND = "（モデル未使用）"
+
+# --- errors --------------------------------------------------------------------------------
+ERROR_UNREACHABLE = (
+    "役場アシスタントのサービス（{url}）に接続できません。しばらく待ってから画面を再読み込みしてください。"
+    "解決しない場合は、システム管理者にサービスの稼働状況をお問い合わせください。"
+)
+ERROR_TIMEOUT = "サービスからの応答が時間内にありませんでした。しばらく待ってから、もう一度お試しください。"
+ERROR_SESSION_EXPIRED = (
+    "サインインの有効期限が切れたか、APIキーが無効になりました。もう一度サインインしてください。"
+)
+ERROR_GENERIC = "処理中に問題が発生しました（状態コード {status}）。時間をおいて再度お試しください。"
+ERROR_STREAM_BROKEN = "回答の受信中に接続が切れました。もう一度お試しください。"

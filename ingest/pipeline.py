@@ -84,6 +84,10 @@ class IngestPipeline:
             previous = LocalIndex.open(self.index_dir)
         except IndexNotFound:
             return None
+        except IndexMismatch:
+            if self.options.rebuild:  # an index of an older format: nothing to reuse, build anew
+                return None
+            raise
         if previous.embedder_name != self.embedder.name and not self.options.rebuild:
             raise IndexMismatch(
                 f"the index at {self.index_dir} was built with embedder '{previous.embedder_name}', "
@@ -113,6 +117,16 @@ class IngestPipeline:
 
     # -- the run ----------------------------------------------------------------------------
     def run(self, paths: list[Path]) -> IngestSummary:
+        """One ingest at a time per index: a second run waits for the first (an advisory file lock), so two
+        runs never lose each other's changes."""
+        import fcntl
+
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with (self.index_dir / ".ingest.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._run(paths)
+
+    def _run(self, paths: list[Path]) -> IngestSummary:
         from ingest.loaders import SUPPORTED_EXTENSIONS
 
         started = time.perf_counter()

@@ -7,7 +7,16 @@ import logging
 
 import typer
 
-from assistant.cli import ask_cmds, eval_cmds, ingest_cmds, model_cmds, search_cmds, service_cmds, ui_cmds, up_cmds
+from assistant.cli import (
+    ask_cmds,
+    eval_cmds,
+    ingest_cmds,
+    model_cmds,
+    search_cmds,
+    service_cmds,
+    ui_cmds,
+    up_cmds,
+)
 
 app = typer.Typer(
     name="yakuba",

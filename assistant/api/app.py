@@ -24,6 +24,7 @@ from assistant.api.routes import (
     usage,
 )
 from assistant.config import Settings, get_settings
+from assistant.prompts import validate_all
 
 if TYPE_CHECKING:
     from assistant.retrieval.base import Embedder
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     named in the index manifest (tests pass a fast one)."""
     settings = settings or get_settings()
     check_proxy_settings(settings)
+    validate_all()  # a broken prompt template fails at start-up, not mid-request
     ctx = ApiContext.build(settings, embedder)
 
     @asynccontextmanager

@@ -34,7 +34,10 @@ def ask(
         sys.stdout.write(piece)
         sys.stdout.flush()
 
+    from assistant.prompts import validate_all
+
     try:
+        validate_all()
         store = LocalIndex.open(index_dir(index))
         # the same hash-chained audit log as the service, so `yakuba audit verify` covers CLI calls too
         router = Router(settings, audit=DbAuditSink(init_db(settings.resolved_database_url)))

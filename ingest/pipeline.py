@@ -36,6 +36,9 @@ class IngestOptions:
     chunk_size: int = 400
     chunk_overlap: int = 1
     rebuild: bool = False  # re-embed everything (e.g. to switch embedders)
+    # 機密性 level → data locations allowed to see it (Settings.classification_policy). An embedder outside the
+    # organisation (Bedrock embeddings) receives chunk text, so a file above its level is refused, not sent.
+    classification_policy: dict[int, list[str]] | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -102,10 +105,23 @@ class IngestPipeline:
         return hashlib.sha256(raw.encode()).hexdigest()
 
     # -- one file ---------------------------------------------------------------------------
+    def _check_embedder_may_see(self, level: int) -> None:
+        location = getattr(self.embedder, "data_location", "organisation")
+        policy = self.options.classification_policy
+        if location == "organisation" or policy is None:
+            return
+        allowed = policy.get(level, policy.get(max(policy), []))
+        if location not in allowed:
+            raise YakubaError(
+                f"機密性{level} documents may not be sent to embedder '{self.embedder.name}' (its data goes to "
+                f"'{location}'; allowed: {', '.join(allowed) or 'none'}). Use an offline embedder for this index."
+            )
+
     def _load_chunks(self, path: Path, base: Path, labels: Labels) -> list[Chunk]:
         from ingest.chunking import chunk_documents
         from ingest.loaders import load_file
 
+        self._check_embedder_may_see(labels.classification)
         docs = load_file(path, root=base)
         for doc in docs:
             doc.classification = labels.classification

@@ -39,7 +39,8 @@ def ingest(
         labels = Labels(check_level(classification), parse_groups(groups))
         name = embedder or _existing_embedder(target) or settings.embedder
         options = IngestOptions(labels=labels, max_file_mb=settings.max_file_mb, chunk_size=settings.chunk_size,
-                                chunk_overlap=settings.chunk_overlap, rebuild=rebuild)
+                                chunk_overlap=settings.chunk_overlap, rebuild=rebuild,
+                                classification_policy=settings.classification_policy)
         pipeline = IngestPipeline(target, get_embedder(name), options, progress=None if quiet else _progress)
         summary = pipeline.run(paths)
     except YakubaError as exc:

@@ -170,3 +170,15 @@ def test_other_embedder_is_a_clear_error_unless_rebuild(tmp_path):
     summary, embedder = run(index, [docs], embedder=BigramEmbedder(name="other", dim=64), rebuild=True)
     assert summary.exit_code == 0 and embedder.calls == summary.chunks_total
     assert LocalIndex.open(index).embedder_name == "other"
+
+
+def test_external_embedder_never_receives_documents_above_its_level(tmp_path):
+    docs = write_tree(tmp_path)
+    external = BigramEmbedder(name="bedrock:test")
+    external.data_location = "apac"
+    policy = {3: ["organisation"], 2: ["organisation", "japan"], 1: ["organisation", "japan", "apac", "global"]}
+    summary, _ = run(tmp_path / "index", [docs], embedder=external, classification_policy=policy)
+    failed = {i.source: i.reason for i in summary.failed}
+    assert list(failed) == ["docs/内部/予算メモ.txt"] and "機密性2" in failed["docs/内部/予算メモ.txt"]
+    texts = " ".join(c.text for c in LocalIndex.open(tmp_path / "index").chunks)
+    assert "予算要求" not in texts and summary.files_ingested == 3

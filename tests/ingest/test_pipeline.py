@@ -182,3 +182,42 @@ def test_external_embedder_never_receives_documents_above_its_level(tmp_path):
     assert list(failed) == ["docs/内部/予算メモ.txt"] and "機密性2" in failed["docs/内部/予算メモ.txt"]
     texts = " ".join(c.text for c in LocalIndex.open(tmp_path / "index").chunks)
     assert "予算要求" not in texts and summary.files_ingested == 3
+
+
+KILLED_RUN = """
+import sys, time
+from pathlib import Path
+from ingest.pipeline import IngestOptions, IngestPipeline
+from tests.support.embedder import BigramEmbedder
+
+class Slow(BigramEmbedder):
+    def embed_documents(self, texts):
+        Path(sys.argv[3]).touch()  # tell the test we are mid-embedding
+        time.sleep(60)
+        return super().embed_documents(texts)
+
+IngestPipeline(Path(sys.argv[1]), Slow(), IngestOptions()).run([Path(sys.argv[2])])
+"""
+
+
+def test_killed_ingest_leaves_previous_index_readable(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    run(index, [docs])
+    before = sorted(c.chunk_id for c in LocalIndex.open(index).chunks)
+    (docs / "新規.md").write_text("# 新規\n\n新しい通知の本文です。\n", encoding="utf-8")
+    marker = tmp_path / "embedding-started"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(index), str(docs), str(marker)])
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.kill()  # SIGKILL: no clean-up code runs
+    proc.wait()
+    assert marker.exists()
+    assert sorted(c.chunk_id for c in LocalIndex.open(index).chunks) == before
+    summary, _ = run(index, [docs])  # the next run finishes the job
+    assert summary.files_ingested == 1 and summary.exit_code == 0

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 MARKER = re.compile(r"[\[［]\s*([0-9０-９]+(?:\s*[,，、]?\s*[0-9０-９]+)*)\s*[\]］]")
 _NUMBER = re.compile(r"[0-9０-９]+")
 _BULLET = re.compile(r"^\s*[・\-*]\s*")
+# the extractive answer labels a quoted inquiry-record part (（回答） …); the label is not part of the quote
+_RECORD_LABEL = re.compile(r"^（(?:回答|照会|件名)）")
 
 
 class Citation(BaseModel):
@@ -94,7 +96,7 @@ def _quoted_sentences(text: str) -> dict[int, list[str]]:
         parts = MARKER.split(line)
         # split() alternates text and captured number groups: text, group, text, group, …
         for body, group in zip(parts[0::2], parts[1::2], strict=False):
-            sentence = _BULLET.sub("", body).strip()
+            sentence = _RECORD_LABEL.sub("", _BULLET.sub("", body).strip())
             if sentence:
                 for n in _numbers(group):
                     quotes.setdefault(n, []).append(sentence)

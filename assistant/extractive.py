@@ -4,6 +4,13 @@ No language model ships on PyPI, so the default backend (`offline/extractive`) d
 it splits each chunk into sentences (table rows count as one unit each), scores them against the
 question, keeps a few, and prints them verbatim with `[n]` after each (n = the chunk's 1-based rank).
 It never adds connecting claims of its own; the fixed lead-in and notice say what it is.
+
+Inquiry records (照会・回答, `doc_type == "inquiry"`, text 「件名：…\n照会内容：…\n回答内容：…」) are
+read by their structure: what a record answered is what the reader wants, so its 回答内容 sentences
+are the quotable units, shown after the label 「（回答）」. Each is scored with the record's 件名 and
+照会内容 added to its own words (a record matches by the question it answered), at most
+MAX_PER_RECORD of them are taken from one record, and the question itself is quoted (「（照会）」)
+only when the chunk holds no answer text (a long record cut across chunks).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.citations import MARKER
+from ingest.loaders.records import ANSWER, QUESTION, SUBJECT
 
 if TYPE_CHECKING:
     from ingest.model import Chunk
@@ -30,6 +38,9 @@ MAX_SENTENCES = 4
 MIN_RELATIVE = 0.5  # a further sentence must score at least this share of the best one
 RANK_DECAY = 0.15  # score divisor grows by this much per chunk rank: favour the top-ranked chunks
 REDUNDANT = 0.6  # term-set overlap (Jaccard) above which a sentence repeats one already taken
+MAX_PER_RECORD = 2  # answer sentences quoted from one inquiry record, so that several records show
+ANSWER_LABEL = "（回答）"
+RECORD_LABELS = {SUBJECT: "（件名）", QUESTION: "（照会）", ANSWER: ANSWER_LABEL}
 
 _TERMINATORS = "。！？!?"
 _OPENERS = "「『（(【〔［[〈《"
@@ -38,15 +49,17 @@ _BULLET = re.compile(r"^\s*(?:[・●○◆◇■□]\s*|[-*]\s+|\d{1,3}[.．]\s
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _DROP = re.compile(r"[\s\W_]+")
+_RECORD_PART = re.compile(rf"^({SUBJECT}|{QUESTION}|{ANSWER})：")
 
 
 @dataclass
 class Unit:
     """One quotable unit of a chunk: a sentence, a list item, or a table row."""
 
-    text: str  # as shown in the answer
+    text: str  # the quote, verbatim from the chunk
     rank: int  # 0-based rank of its chunk
     position: int  # order within the chunk
+    label: str = ""  # shown before the quote (「（回答）」 for a record's answer); not part of it
 
 
 @dataclass
@@ -157,6 +170,57 @@ def _idf(units: list[set[str]]) -> Callable[[str], float]:
     return lambda t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5))
 
 
+@dataclass
+class _Candidate:
+    unit: Unit
+    own: set[str]  # the unit's own content words (redundancy is judged on these)
+    context: set[str]  # words it is matched by besides its own: its record's 件名 and 照会内容
+    record: bool  # an inquiry record's answer sentence (at most MAX_PER_RECORD per record)
+
+
+def record_parts(chunk: Chunk) -> dict[str, str]:
+    """The parts of an inquiry-record chunk by field name (件名, 照会内容, 回答内容), labels removed.
+
+    Lines before the first label (a record cut across chunks continues in the next one) go to the
+    field whose text holds them, or to "" when none does.
+    """
+    parts: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in chunk.text.splitlines():
+        label = _RECORD_PART.match(line)
+        if label:
+            current, line = label.group(1), line[label.end() :]
+        elif current is None and line.strip():
+            current = next(
+                (f for f in (ANSWER, QUESTION, SUBJECT) if line.strip() in chunk.fields.get(f, "")), ""
+            )
+        if current is not None:
+            parts.setdefault(current, []).append(line)
+    return {name: "\n".join(lines) for name, lines in parts.items()}
+
+
+def _candidates(rank: int, chunk: Chunk) -> list[_Candidate]:
+    """The quotable units of one chunk with the words each is matched by."""
+    parts = record_parts(chunk) if chunk.doc_type == "inquiry" else {}
+    if not any(name in parts for name in RECORD_LABELS):  # not laid out as a record: plain prose
+        parts = {"": chunk.text}
+    answer = chunk_units(parts.get(ANSWER, ""))
+    if answer:
+        context = set(_terms("\n".join(parts.get(name, "") for name in (SUBJECT, QUESTION))))
+        quoted = [(ANSWER, u) for u in answer]
+    else:
+        context = set()
+        quoted = [(name, u) for name, text in parts.items() for u in chunk_units(text)]
+    out = []
+    for position, (name, text) in enumerate(quoted):
+        # A marker-like note in the source ("…とされる[2]") would read as a citation: it is left out.
+        unit = Unit(
+            text=MARKER.sub("", text), rank=rank, position=position, label=RECORD_LABELS.get(name, "")
+        )
+        out.append(_Candidate(unit, set(_terms(unit.text)), context, record=bool(answer)))
+    return out
+
+
 def extract(
     question: str,
     chunks: Sequence[Chunk],
@@ -164,42 +228,39 @@ def extract(
     max_chars: int = MAX_CHARS,
 ) -> Extraction:
     """Pick the sentences that best answer `question` from `chunks` (given in rank order)."""
-    # A marker-like note in the source ("…とされる[2]") would read as a citation: it is left out.
-    units = [
-        Unit(text=MARKER.sub("", u), rank=r, position=p)
-        for r, chunk in enumerate(chunks)
-        for p, u in enumerate(chunk_units(chunk.text))
-    ]
-    if not units:
+    found = [c for rank, chunk in enumerate(chunks) for c in _candidates(rank, chunk)]
+    if not found:
         return Extraction(text=NO_SOURCES, picks=[])
-    unit_terms = [set(_terms(u.text)) for u in units]
-    idf = _idf(unit_terms)
+    # Document frequencies count each record's 件名・照会内容 once, not once per answer sentence.
+    contexts = {c.unit.rank: c.context for c in found if c.context}
+    idf = _idf([c.own for c in found] + list(contexts.values()))
     q_terms = set(_terms(question))
     q_weight = sum(idf(t) for t in q_terms) or 1.0
     scores = [
-        sum(idf(t) for t in q_terms & ut) / q_weight / (1 + RANK_DECAY * u.rank)
-        for u, ut in zip(units, unit_terms, strict=True)
+        sum(idf(t) for t in q_terms & (c.own | c.context)) / q_weight / (1 + RANK_DECAY * c.unit.rank)
+        for c in found
     ]
-    order = sorted(range(len(units)), key=lambda i: (-scores[i], units[i].rank, units[i].position))
+    order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i].unit.rank, found[i].unit.position))
     best = scores[order[0]]
     chosen: list[int] = []
     used = 0
     for i in order:
         if len(chosen) >= MAX_SENTENCES or (chosen and scores[i] < best * MIN_RELATIVE):
             break
-        if any(_jaccard(unit_terms[i], unit_terms[j]) > REDUNDANT for j in chosen):
+        unit = found[i].unit
+        if any(_jaccard(found[i].own, found[j].own) > REDUNDANT for j in chosen):
             continue
-        length = len(units[i].text)
+        if found[i].record and sum(found[j].unit.rank == unit.rank for j in chosen) >= MAX_PER_RECORD:
+            continue
         if not chosen:
-            units[i].text = _clip(units[i].text, max_chars)
-            length = len(units[i].text)
-        elif used + length > max_chars:
+            unit.text = _clip(unit.text, max_chars)
+        elif used + len(unit.text) > max_chars:
             continue
         chosen.append(i)
-        used += length
-    picks = sorted((units[i] for i in chosen), key=lambda u: (u.rank, u.position))
+        used += len(unit.text)
+    picks = sorted((found[i].unit for i in chosen), key=lambda u: (u.rank, u.position))
     lead = LEAD if best > 0 else LEAD_WEAK
-    lines = [lead, *(f"・{u.text}[{u.rank + 1}]" for u in picks)]
+    lines = [lead, *(f"・{u.label}{u.text}[{u.rank + 1}]" for u in picks)]
     return Extraction(text="\n".join(lines), picks=picks)
 
 

@@ -3,7 +3,8 @@
 Follows the Japanese government's 「統計表における機械判読可能なデータ作成に関する表記方法」:
 merged cells are filled with the merged value, blank rows and columns are dropped, multi-row headers
 are joined into one header per column ("2023年度" over "予算"/"決算" → "2023年度 予算", "2023年度 決算"),
-and numbers are written without float noise (1000.0 → 1000).
+numbers are written without float noise (1000.0 → 1000), numbers under a percent number format as
+percentages (0.41 → 41%) and dates as ISO dates.
 
 The functions are pure: they take a 2-D list of cell values (as openpyxl, python-docx, python-pptx or
 an HTML parser yield them) plus merged ranges, so every loader renders tables the same way.
@@ -36,6 +37,8 @@ MergedRange = tuple[int, int, int, int]  # first_row, first_col, last_row, last_
 
 MAX_HEADER_ROWS = 3
 _NUMBER = re.compile(r"^[△▲▼+\-−]?[¥$]?\d[\d,]*(\.\d+)?[%]?$")
+# Parts of a number format that are shown as written: "quoted text", \x escapes, [colour/locale].
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
 @dataclass
@@ -136,12 +139,18 @@ def fill_merged(cells: list[list[str]], spans: Iterable[MergedRange]) -> None:
                 cells[r][c] = value
 
 
-def format_cell(value: Any) -> str:
-    """A cell value as display text: integral floats without `.0`, no float noise, ISO dates, one line."""
+def format_cell(value: Any, number_format: str = "General") -> str:
+    """A cell value as display text: integral floats without `.0`, no float noise, ISO dates, one line.
+
+    `number_format` is the cell's Excel number format; under a percent format (`0%`, `0.0%`) a number
+    is shown as a percentage at full precision (0.41 → 41%, 0.3875 → 38.75%).
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | Decimal) and is_percent_format(number_format):
+        return _format_float(float(value) * 100) + "%"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -155,6 +164,11 @@ def format_cell(value: Any) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return " ".join(str(value).split())
+
+
+def is_percent_format(number_format: str) -> bool:
+    """True when an Excel number format shows its number as a percentage (a `%` outside literals)."""
+    return "%" in _FORMAT_LITERALS.sub("", number_format or "")
 
 
 def markdown_row(cells: Sequence[str]) -> str:

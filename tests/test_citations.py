@@ -71,3 +71,23 @@ def test_extractive_quote_ignores_the_sources_own_markers():
         extractive=True,
     )
     assert cites[0].quote == "梅雨は東アジアに特有の気象現象である。"
+
+
+def test_extractive_record_label_is_not_part_of_the_quote():
+    from assistant.citations import resolve
+    from ingest.model import Chunk
+
+    chunk = Chunk(
+        chunk_id="r1",
+        text="件名：夏季休暇\n照会内容：付与しているか。\n回答内容：有給の休暇として取り扱っています。",
+        search_text="",
+        source="records.csv",
+        title="夏季休暇",
+        doc_type="inquiry",
+    )
+    _, citations = resolve(
+        "資料によれば、次のとおりです。\n・（回答）有給の休暇として取り扱っています。[1]",
+        [chunk],
+        extractive=True,
+    )
+    assert citations[0].quote == "有給の休暇として取り扱っています。"

@@ -3,11 +3,13 @@ from __future__ import annotations
 import re
 
 from assistant.extractive import (
+    ANSWER_LABEL,
     EXTRACTIVE_LABEL,
     EXTRACTIVE_NOTICE,
     LEAD,
     LEAD_WEAK,
     MAX_CHARS,
+    MAX_PER_RECORD,
     NO_SOURCES,
     chunk_units,
     extract,
@@ -144,3 +146,78 @@ def test_source_footnote_markers_do_not_become_citations():
     chunk = make_chunk("梅雨は東アジアに特有の気象現象である[2]。", 0)
     answer = extract_answer("梅雨はどのような気象現象か", [chunk])
     assert answer.splitlines()[1] == "・梅雨は東アジアに特有の気象現象である。[1]"
+
+
+def make_record(subject: str, question: str, answer: str, n: int = 0, text: str | None = None) -> Chunk:
+    """An inquiry-record chunk laid out as ingest/loaders/records.py writes it."""
+    fields = {"件名": subject, "照会内容": question, "回答内容": answer}
+    body = text if text is not None else f"件名：{subject}\n照会内容：{question}\n回答内容：{answer}"
+    return Chunk(
+        chunk_id=f"r{n}",
+        text=body,
+        search_text=body,
+        source=f"records.csv#{n}",
+        title=subject,
+        doc_type="inquiry",
+        fields=fields,
+    )
+
+
+SUMMER = make_record(
+    "会計年度任用職員の夏季休暇について",
+    "パートタイムの会計年度任用職員に夏季休暇を付与しているか。付与している場合、日数を教えてほしい。",
+    "任期が6月以上の職員に、7月1日から9月30日までの間で付与しています。"
+    "日数は、週5日勤務の場合は3日です。有給として取り扱っています。",
+    0,
+)
+CARRY = make_record(
+    "年次有給休暇の繰越しについて",
+    "任期の間に空白期間がある会計年度任用職員について、年次有給休暇の繰越しを認めているか。",
+    "空白期間が1月以内であれば継続勤務として取り扱い、20日を限度に繰り越しています。",
+    1,
+)
+
+
+def test_inquiry_record_is_answered_with_its_answer_sentences():
+    answer = extract_answer("会計年度任用職員の夏季休暇について照会事例はあるか", [SUMMER])
+    lines = answer.splitlines()
+    assert lines[0] == LEAD
+    assert lines[1] == "・（回答）任期が6月以上の職員に、7月1日から9月30日までの間で付与しています。[1]"
+    answer_part = SUMMER.fields["回答内容"]
+    for line in lines[1:]:  # every quote is a labelled sentence of what the record answered
+        assert line.startswith("・" + ANSWER_LABEL)
+        assert line.removeprefix("・" + ANSWER_LABEL).removesuffix("[1]") in answer_part
+    assert "パートタイム" not in answer  # the question is matched, not quoted
+
+
+def test_record_is_matched_by_its_question_and_picks_carry_no_label():
+    # The answer sentence shares no word with the question: the record's 照会内容 matches it.
+    result = extract("空白期間のある職員の年次有給休暇の繰越し", [CARRY])
+    assert [u.text for u in result.picks] == [CARRY.fields["回答内容"]]
+    assert result.picks[0].label == ANSWER_LABEL
+    assert result.text.splitlines()[0] == LEAD
+
+
+def test_one_record_does_not_fill_the_answer():
+    result = extract("会計年度任用職員の休暇の照会事例", [SUMMER, CARRY])
+    per_record = [sum(u.rank == r for u in result.picks) for r in (0, 1)]
+    assert per_record[0] == MAX_PER_RECORD
+    assert per_record[1] == 1
+
+
+def test_record_cut_across_chunks_quotes_answer_continuation_or_question():
+    answer = "届出期間を経過した転入届であっても受理しています。\n正当な理由がない場合は簡易裁判所に通知しています。"
+    subject, question = "転入届の受理について", "転入届が届出期間を経過して提出された場合、受理してよいか。"
+    head = make_record(subject, question, answer, 0, text=f"件名：{subject}\n照会内容：{question}")
+    tail = make_record(subject, question, answer, 1, text=answer.splitlines()[1])
+    quoted = extract_answer("転入届が届出期間を経過した場合", [head]).splitlines()
+    assert quoted[1:] == [f"・（照会）{question}[1]"]  # no answer text in this chunk: the question
+    quoted = extract_answer("簡易裁判所への通知", [tail]).splitlines()
+    assert quoted[1:] == ["・（回答）正当な理由がない場合は簡易裁判所に通知しています。[1]"]
+
+
+def test_policy_text_with_record_like_labels_is_plain_prose():
+    chunk = make_chunk("回答内容：旅費の精算は5日以内に行う。", 0)
+    assert (
+        extract_answer("旅費の精算", [chunk]).splitlines()[1] == "・回答内容：旅費の精算は5日以内に行う。[1]"
+    )

@@ -39,10 +39,11 @@ app.add_typer(service_cmds.audit_app, name="audit")
 
 @app.callback()
 def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages.")) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Some libraries (bm25s) set DEBUG on their own loggers; filter at the handler so they stay quiet.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
 
 
 def main() -> None:

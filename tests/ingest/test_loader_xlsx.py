@@ -63,3 +63,55 @@ def test_truncated_and_non_xlsx_files_are_corrupt(tmp_path):
 def test_workbook_without_values_is_corrupt(tmp_path):
     with pytest.raises(CorruptFile, match="no values"):
         load_file(write_xlsx(tmp_path / "empty.xlsx", {"Sheet1": []}))
+
+
+def _rewrite_styles(path, old: str, new: str) -> None:
+    """Edit xl/styles.xml inside a saved workbook (to write what only another Excel would write)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/styles.xml"] = parts["xl/styles.xml"].replace(old.encode(), new.encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_percentages_dates_and_whole_numbers_read_as_excel_shows_them(tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["手続", "件数", "オンライン率", "集計日", "更新日時"])
+    sheet.append(["住民票", 36450.0, 0.41, dt.date(2024, 4, 1), dt.datetime(2024, 4, 1, 9, 30)])
+    sheet.append(["戸籍", 16800, 0.147, dt.datetime(2025, 3, 31), dt.datetime(2025, 3, 31, 17, 0)])
+    for row in (2, 3):
+        sheet.cell(row, 2).number_format = "#,##0"
+        sheet.cell(row, 3).number_format = "0.0%"
+    path = tmp_path / "件数.xlsx"
+    workbook.save(path)
+    [doc] = load_file(path)
+    assert doc.text.splitlines()[2:] == [
+        "| 住民票 | 36450 | 41% | 2024-04-01 | 2024-04-01 09:30:00 |",
+        "| 戸籍 | 16800 | 14.7% | 2025-03-31 | 2025-03-31 17:00:00 |",
+    ]
+
+
+def test_japanese_builtin_date_format_is_read_as_a_date(tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["受付日", "件数"])
+    workbook.active.append([dt.date(2024, 5, 1), 12])
+    workbook.active["A2"].number_format = "mm-dd-yy"  # built-in 14, rewritten below to 57
+    path = tmp_path / "受付.xlsx"
+    workbook.save(path)
+    # Japanese Excel stores 和暦 dates under the East Asian built-in id 57 with no format code.
+    _rewrite_styles(path, 'numFmtId="14"', 'numFmtId="57"')
+    assert openpyxl.load_workbook(path).active["A2"].value == 45413  # what openpyxl alone returns
+    [doc] = load_file(path)
+    assert doc.text.splitlines()[2] == "| 2024-05-01 | 12 |"

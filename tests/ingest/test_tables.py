@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ingest.tables import build_table, detect_header_rows, format_cell, join_header, markdown_row
+from ingest.tables import (
+    build_table,
+    detect_header_rows,
+    format_cell,
+    is_percent_format,
+    join_header,
+    markdown_row,
+)
 
 
 def test_two_header_rows_with_merged_year_are_joined():
@@ -90,3 +97,19 @@ def test_format_cell_removes_float_noise_and_formats_dates():
 def test_join_header_names_empty_columns_and_markdown_escapes_pipes():
     assert join_header([["区分", ""], ["区分", ""]]) == ["区分", "列2"]
     assert markdown_row(["a|b", "c"]) == "| a\\|b | c |"
+
+
+def test_percent_formats_show_percentages_and_literal_percent_signs_do_not():
+    assert format_cell(0.41, "0%") == "41%"
+    assert format_cell(0.388, "0.0%") == "38.8%"
+    assert format_cell(0.147, "0.0%;[Red]-0.0%") == "14.7%"  # no float noise from the * 100
+    assert format_cell(1, "0%") == "100%"
+    assert format_cell(0.41, "General") == "0.41"
+    assert format_cell("対象外", "0%") == "対象外"
+    assert not is_percent_format('0"%"') and not is_percent_format("0\\%")
+    assert format_cell(dt.date(2024, 4, 1), "0%") == "2024-04-01"
+
+
+def test_percent_cells_stay_data_for_header_detection():
+    table = build_table([["手続", "オンライン率"], ["住民票", format_cell(0.41, "0%")]])
+    assert table.header == ["手続", "オンライン率"] and table.rows == [["住民票", "41%"]]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,7 @@ def _build(address: str) -> Embedder:
     return factory(argument)
 
 
-class _LockedBatchEmbedder:
+class _LockedBatchEmbedder(ABC):
     """Shared plumbing: batching, one inference at a time (all cores, no oversubscription)."""
 
     name: str
@@ -94,8 +95,9 @@ class _LockedBatchEmbedder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
 
+    @abstractmethod
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
-        raise NotImplementedError
+        """Embed one batch with the model's own query or passage handling."""
 
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:

@@ -12,6 +12,7 @@ import argparse
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,7 +83,7 @@ class _HTTPServer(ThreadingHTTPServer):
     fake: ScriptedServer
 
 
-class ScriptedServer:
+class ScriptedServer(ABC):
     """Base class of the fakes. Subclasses set `error_kinds` and implement `handle`."""
 
     error_kinds: ClassVar[tuple[str, ...]] = ()
@@ -164,8 +165,9 @@ class ScriptedServer:
             self._httpd.server_close()
 
     # --- used by subclasses while handling a request -----------------------------------------
+    @abstractmethod
     def handle(self, handler: FakeRequestHandler, method: str) -> None:
-        raise NotImplementedError
+        """Answer one request (each fake speaks its own protocol)."""
 
     def admit(self, handler: FakeRequestHandler, operation: str, body: Any, **fields: Any) -> str | None:
         """Log the request, wait the configured delay, and return the failure kind to inject (or None)."""

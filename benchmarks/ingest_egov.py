@@ -51,6 +51,7 @@ def main() -> None:
     embedder = get_embedder(args.embedder or settings.embedder)
     with (DATASET / "index.csv").open(encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if not args.category or r["category"] == args.category]
+    rows = list({r["file"]: r for r in rows}.values())  # index.csv lists a few files twice
     total_chars = sum(int(r["chars"]) for r in rows)
 
     with tempfile.TemporaryDirectory(prefix="yakuba-bench-") as tmp:

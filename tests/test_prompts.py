@@ -16,7 +16,7 @@ def test_shipped_templates_load_and_declare_their_placeholders():
     names = {t.name: t for t in validate_all()}
     assert {"ask_system", "ask_user"} <= names.keys()
     assert names["ask_system"].placeholders == frozenset()
-    assert names["ask_user"].placeholders == {"question", "sources"}
+    assert names["ask_user"].placeholders == {"question", "sources", "history"}
     assert all(t.version for t in names.values())
 
 

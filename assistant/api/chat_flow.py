@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from assistant.api.access import may_use_backend, stored_citation, user_filters
 from assistant.api.schemas import ChatRequest, ChatResponse, CitationOut, UsageOut
 from assistant.errors import AccessDenied, PolicyRefused, RecordNotFound, YakubaError
-from assistant.records import add_message, create_conversation
+from assistant.records import add_message, create_conversation, list_messages
 from assistant.records.models import Conversation
-from assistant.tasks.ask import AskRequest, AskResult, run_ask
+from assistant.tasks.ask import HISTORY_QUESTIONS, AskRequest, AskResult, run_ask
 
 if TYPE_CHECKING:
     from assistant.api.context import ApiContext, RouterPool
@@ -79,6 +79,14 @@ class ChatJob:
     def abandon(self) -> None:
         self._abandoned.set()
 
+    def _earlier_questions(self) -> list[str]:
+        """The user's earlier questions in this conversation (context for follow-ups), oldest first."""
+        if self.body.conversation_id is None:
+            return []
+        with self.ctx.sessions() as session:
+            messages = list_messages(session, self.user, self.body.conversation_id)
+        return [m.text for m in messages if m.role == "user"][-HISTORY_QUESTIONS:]
+
     def run(self, on_token: Callable[[str], None] | None = None) -> ChatResponse:
         """Answer, audit and store; raises YakubaError subclasses the API maps to statuses, or
         ChatAbandoned once `abandon` was called."""
@@ -98,6 +106,7 @@ class ChatJob:
                 )
             store = self.ctx.stores.get()
             request = AskRequest(
+                history=self._earlier_questions(),
                 question=self.body.message,
                 backend=self.body.backend,
                 filters=user_filters(self.user),

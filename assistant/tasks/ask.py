@@ -47,6 +47,11 @@ _QUESTION_WORDS = frozenset(
 )
 
 
+# Earlier questions of the conversation given as context. Only the user's own questions: earlier answers may quote
+# sources of a higher 機密性 than the backend of this turn is allowed to see, and questions are masked like the rest.
+HISTORY_QUESTIONS = 3
+
+
 class AskRequest(BaseModel):
     """A question for the document assistant."""
 
@@ -64,6 +69,10 @@ class AskRequest(BaseModel):
         False, description="Let the router re-route to an allowed backend when policy refuses the choice."
     )
     user: str | None = Field(None, description="Who asks (recorded in the audit log).")
+    history: list[str] = Field(
+        default_factory=list,
+        description="Earlier questions of the same conversation, oldest first (context for follow-ups only).",
+    )
 
     @field_validator("question")
     @classmethod
@@ -119,16 +128,35 @@ def relevant_hits(question: str, hits: list[Hit], threshold: float = RELEVANCE_T
     return kept
 
 
+def _retrieve(req: AskRequest, store: Store) -> list[Hit]:
+    """Search with the question; a follow-up such as 「その期限は？」 that finds nothing on its own is searched
+    again together with the previous question of the conversation (a self-contained question is unaffected)."""
+    hits = relevant_hits(req.question, store.search(req.question, k=req.k, filters=req.filters))
+    if hits or not req.history:
+        return hits
+    combined = f"{req.history[-1]}\n{req.question}"
+    return relevant_hits(combined, store.search(combined, k=req.k, filters=req.filters))
+
+
+def _render_history(history: list[str]) -> str:
+    questions = history[-HISTORY_QUESTIONS:]
+    if not questions:
+        return "（なし）"
+    return "\n".join(f"・{neutralise(' '.join(q.split()))}" for q in questions)
+
+
 def run_ask(
     req: AskRequest, store: Store, router: Router, on_token: Callable[[str], None] | None = None
 ) -> AskResult:
     """Answer `req` from `store` through `router`; `on_token` receives the answer as it streams."""
     from assistant.router import ModelRequest
 
-    hits = relevant_hits(req.question, store.search(req.question, k=req.k, filters=req.filters))
+    hits = _retrieve(req, store)
     chunks = [h.chunk for h in hits]
     system = load_prompt("ask_system").render()
-    prompt = load_prompt("ask_user").render(question=neutralise(req.question), sources=render_sources(chunks))
+    prompt = load_prompt("ask_user").render(
+        question=neutralise(req.question), sources=render_sources(chunks), history=_render_history(req.history)
+    )
     model_req = ModelRequest(
         task="ask",
         question=req.question,

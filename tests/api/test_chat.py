@@ -159,3 +159,27 @@ def test_an_abandoned_answer_is_stopped_and_audited_as_cancelled(api):
         (row,) = session.query(AuditLog).all()
     assert row.user_name == "bob" and row.extra["outcome"] == "cancelled"
     assert api.get("/conversations", "bob").json() == []
+
+
+def test_a_follow_up_in_a_conversation_sends_the_earlier_question_as_context(make_api, fake_bedrock):
+    api = make_api(bedrock_endpoint_url=fake_bedrock.url, backend_max_attempts=1)
+    fake_bedrock.script("一通につき300円です[1]。")
+    fake_bedrock.script("市民課です[1]。")
+    first = api.post("/chat", "bob", json={"message": PUBLIC_QUESTION, "backend": "bedrock/nova-lite"}).json()
+    second = api.post(
+        "/chat",
+        "bob",
+        json={
+            "message": "窓口はどこですか。",
+            "backend": "bedrock/nova-lite",
+            "conversation_id": first["conversation_id"],
+        },
+    )
+    assert second.status_code == 200, second.text
+    user_text = "".join(b["text"] for b in fake_bedrock.requests[-1]["body"]["messages"][0]["content"])
+    assert PUBLIC_QUESTION in user_text.split("<history>")[1].split("</history>")[0]
+    # another user cannot continue (or read the questions of) bob's conversation
+    other = api.post(
+        "/chat", "alice", json={"message": "窓口は？", "conversation_id": first["conversation_id"]}
+    )
+    assert other.status_code == 404

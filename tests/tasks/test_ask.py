@@ -217,3 +217,28 @@ def test_relevance_ignores_question_words():
     assert relevance({"旅費", "精算", "何", "為る"}, {"旅費", "精算", "期限"}) == 1.0
     assert relevance({"旅費", "精算"}, {"旅費", "休暇"}) == 0.5
     assert relevance({"何"}, {"休暇"}) == 1.0
+
+
+def test_follow_up_question_is_searched_with_the_previous_question(store, router, fake_bedrock):
+    follow_up = "その金額は改定されましたか。"
+    alone = run_ask(AskRequest(question=follow_up), store, router)
+    assert alone.answer == NO_ANSWER
+    result = run_ask(
+        AskRequest(question=follow_up, history=["住民票の写しの交付手数料はいくらですか。"]), store, router
+    )
+    assert any(c.title == "手数料条例" for c in result.citations)
+
+
+def test_earlier_questions_reach_the_model_as_labelled_context(store, router, fake_bedrock):
+    fake_bedrock.script("窓口は市民課です[1]。")
+    run_ask(
+        AskRequest(
+            question="窓口はどこですか。", backend=HAIKU, history=["住民票の写しの交付手数料はいくらですか。"]
+        ),
+        store,
+        router,
+    )
+    _, user = sent(fake_bedrock)
+    history = user.split("<history>")[1].split("</history>")[0]
+    assert "住民票の写しの交付手数料はいくらですか。" in history
+    assert user.index("</history>") < user.index("<sources>")

@@ -19,7 +19,7 @@ LEVELS = (1, 2, 3)
 
 
 class LabelError(YakubaError):
-    status_code = 422
+    """A sidecar or a run label that is not a valid 機密性 level or group list."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from assistant.errors import (
     UnsupportedFile,
     YakubaError,
 )
+from ingest.labels import LabelError
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,9 @@ log = logging.getLogger(__name__)
 class AuthenticationRequired(YakubaError):
     """No credentials, or credentials that do not identify an active user."""
 
-    status_code = 401
-
 
 class RateLimited(YakubaError):
-    status_code = 429
+    """Too many requests from one user; `retry_after` seconds until the next is accepted."""
 
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
@@ -53,13 +52,11 @@ class RateLimited(YakubaError):
 
 
 class ChatTimeout(YakubaError):
-    status_code = 504
+    """The model did not answer within the chat timeout."""
 
 
 class IngestFailed(YakubaError):
     """An upload of which no file could be ingested."""
-
-    status_code = 422
 
 
 # Looked up along the exception's MRO, so the most specific entry wins.
@@ -82,6 +79,8 @@ ERROR_CODES: dict[type[YakubaError], tuple[int, str]] = {
     IndexMismatch: (503, "index_mismatch"),
     BackendUnavailable: (503, "backend_unavailable"),
     ChatTimeout: (504, "timeout"),
+    LabelError: (422, "unprocessable"),
+    YakubaError: (500, "internal_error"),  # every other error type: logged, generic message to the user
 }
 
 # Errors raised by Starlette itself (unknown URL, wrong method, body over the limit …).
@@ -94,9 +93,6 @@ HTTP_STATUS_ERRORS: dict[int, tuple[str, str]] = {
         "送信されたデータが上限を超えています。内容を減らすか、ファイルを分けて送信してください。",
     ),
 }
-# For error types without an entry above (e.g. ingest's LabelError), by their status_code.
-_FALLBACK_CODES = {403: "forbidden", 404: "not_found", 409: "conflict", 413: "payload_too_large",
-                   415: "unsupported_media_type", 422: "unprocessable", 503: "unavailable"}  # fmt: skip
 PUBLIC_5XX = (503, 504)  # unavailable or slow: the exception's message tells the user what to do
 INTERNAL_MESSAGE = (
     "内部エラーが発生しました。時間をおいて再度お試しいただき、解決しない場合は管理者にお問い合わせください。"
@@ -124,11 +120,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def classify(exc: YakubaError) -> tuple[int, str]:
-    for cls in type(exc).__mro__:
-        if cls in ERROR_CODES:
-            return ERROR_CODES[cls]
-    status = exc.status_code
-    return status, _FALLBACK_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
+    return next(ERROR_CODES[cls] for cls in type(exc).__mro__ if cls in ERROR_CODES)
 
 
 def error_payload(exc: YakubaError) -> tuple[int, dict[str, Any]]:

@@ -6,6 +6,7 @@ back into a widget, a URL or a log.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +28,10 @@ _SIGNED_IN_KEYS = (API_KEY, ACCOUNT, PROXY_MODE, CONVERSATION, MESSAGES, FEEDBAC
 
 
 def api_url() -> str:
+    """`--api-url URL` given after `--` to `streamlit run` (as `yakuba ui` does), else the setting."""
+    args = sys.argv[1:]
+    if "--api-url" in args and args.index("--api-url") + 1 < len(args):
+        return args[args.index("--api-url") + 1]
     return get_settings().ui_api_url
 
 

@@ -9,9 +9,9 @@ import sys
 import typer
 
 
-def streamlit_command(host: str, port: int) -> list[str]:
+def streamlit_command(host: str, port: int, api_url: str) -> list[str]:
     """The `streamlit run` command line: headless, no usage statistics sent anywhere, uploads
-    capped at the API's own limit."""
+    capped at the API's own limit, and the API's URL as a script argument (read by `ui.session`)."""
     from assistant.config import PROJECT_ROOT, get_settings
 
     return [
@@ -25,19 +25,8 @@ def streamlit_command(host: str, port: int) -> list[str]:
         "--global.developmentMode", "false",
         "--client.toolbarMode", "minimal",  # no Deploy button or developer menu (English) for users
         "--theme.primaryColor", "#1f5aa6",  # a calm administrative blue rather than the default red
+        "--", "--api-url", api_url,
     ]  # fmt: skip
-
-
-def streamlit_env(api_url: str) -> dict[str, str]:
-    """Streamlit's environment: this one plus the API URL (read by the app through Settings) and
-    the project root on the import path (`streamlit run` puts only the script's folder there)."""
-    from assistant.config import PROJECT_ROOT
-
-    # Copied, not read for a setting: Streamlit must see everything (YAKUBA_*, proxies, locale).
-    env = dict(os.environ)
-    env["YAKUBA_UI_API_URL"] = api_url
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
 
 
 def ui(
@@ -57,6 +46,6 @@ def ui(
     os.chdir(PROJECT_ROOT)
     # Become Streamlit (exec, not a child): signals from a terminal or a service manager reach it
     # directly, and no orphan is left behind when this process is stopped.
-    command = streamlit_command(host, port)
+    command = streamlit_command(host, port, url)
     sys.stdout.flush()
-    os.execve(command[0], command, streamlit_env(url))
+    os.execv(command[0], command)

@@ -8,6 +8,7 @@ Needs /usr/bin/chromium (scripts/install-browser.sh); skipped without it.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -48,14 +49,14 @@ def _free_port() -> int:
 @contextmanager
 def running_ui(api_url: str, tmp_path: Path, **settings: str) -> Iterator[str]:
     """`streamlit run ui/app.py` as `yakuba ui` runs it (plus YAKUBA_* `settings`), once healthy."""
-    from assistant.cli.ui_cmds import streamlit_command, streamlit_env
+    from assistant.cli.ui_cmds import streamlit_command
 
     port = _free_port()
-    env = streamlit_env(api_url) | {f"YAKUBA_{name.upper()}": value for name, value in settings.items()}
+    env = dict(os.environ) | {f"YAKUBA_{name.upper()}": value for name, value in settings.items()}
     log_path = tmp_path / f"streamlit-{port}.log"
     with log_path.open("wb") as log:
         child = subprocess.Popen(
-            streamlit_command("127.0.0.1", port), env=env, stdout=log, stderr=subprocess.STDOUT
+            streamlit_command("127.0.0.1", port, api_url), env=env, stdout=log, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from ingest.model import Chunk
+    from core.model import Chunk
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.citations import MARKER
+from core.sentences import CLOSERS, TERMINATORS, split_sentences
 from ingest.loaders.records import ANSWER, QUESTION, SUBJECT
 
 if TYPE_CHECKING:
-    from ingest.model import Chunk
+    from core.model import Chunk
 
 EXTRACTIVE_LABEL = "抽出モード"
 EXTRACTIVE_NOTICE = "抽出モード：生成AIを使わず、資料の文をそのまま抜き出して示しています。"
@@ -42,9 +43,6 @@ MAX_PER_RECORD = 2  # answer sentences quoted from one inquiry record, so that s
 ANSWER_LABEL = "（回答）"
 RECORD_LABELS = {SUBJECT: "（件名）", QUESTION: "（照会）", ANSWER: ANSWER_LABEL}
 
-_TERMINATORS = "。！？!?"
-_OPENERS = "「『（(【〔［[〈《"
-_CLOSERS = "」』）)】〕］]〉》"
 _BULLET = re.compile(r"^\s*(?:[・●○◆◇■□]\s*|[-*]\s+|\d{1,3}[.．]\s+|\d{1,3}[)）]\s*|[（(]\d{1,3}[)）]\s*)")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
@@ -77,35 +75,6 @@ def _terms(text: str) -> list[str]:
     return get_tokenizer().tokenize(text)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split prose at 。！？ outside brackets, keeping the terminator and any closing brackets after it.
-
-    Hand-written: the maintained segmenters either need a model or know nothing of our bracket
-    conventions, and this is a single pass over the characters.
-    """
-    out: list[str] = []
-    depth = 0
-    start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch in _OPENERS:
-            depth += 1
-        elif ch in _CLOSERS and depth:
-            depth -= 1
-        elif ch in _TERMINATORS and depth == 0:
-            j = i + 1
-            while j < n and (text[j] in _TERMINATORS or text[j] in _CLOSERS):
-                j += 1
-            out.append(text[start:j])
-            start = i = j
-            continue
-        i += 1
-    out.append(text[start:])
-    return [s.strip() for s in out if s.strip()]
-
-
 def _cells(row: str) -> list[str]:
     return [c.strip() for c in row.strip().strip("|").split("|")]
 
@@ -127,7 +96,7 @@ def _table_units(rows: list[str]) -> list[str]:
 
 def _ends_open(line: str) -> bool:
     """A line that looks hard-wrapped (long, no closing punctuation) continues on the next line."""
-    return len(line) >= 25 and line[-1] not in _TERMINATORS + _CLOSERS + "：:"
+    return len(line) >= 25 and line[-1] not in TERMINATORS + CLOSERS + "：:"
 
 
 def chunk_units(text: str) -> list[str]:

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.config import PROJECT_ROOT
-from assistant.errors import PromptTemplateError
+from core.errors import PromptTemplateError
 
 if TYPE_CHECKING:
-    from ingest.model import Chunk
+    from core.model import Chunk
 
 # The repo's prompts/ folder; an installed wheel carries it as data files under share/yakuba/prompts.
 PROMPT_DIRS = (PROJECT_ROOT / "prompts", Path(sys.prefix) / "share" / "yakuba" / "prompts")

@@ -27,12 +27,12 @@ from assistant.backends.base import (
     TokenUsage,
 )
 from assistant.backends.registry import create_backend, list_specs, resolve
-from assistant.errors import BackendUnavailable, PolicyRefused, UnknownBackendError, YakubaError
 from assistant.masking import Masker
+from core.errors import BackendUnavailable, PolicyRefused, UnknownBackendError, YakubaError
 
 if TYPE_CHECKING:
     from assistant.config import Settings
-    from ingest.model import Chunk
+    from core.model import Chunk
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import statistics
 import sys
 from pathlib import Path
 
+from core.model import Chunk, Document
 from ingest.chunking import chunk_documents
-from ingest.model import Chunk, Document
 
 _SENTENCE_END = "。！？!?"
 _CLOSING = "」』）)"

@@ -31,9 +31,9 @@ from assistant.extractive import extract
 from assistant.retrieval.base import Hit
 from assistant.retrieval.local_store import LocalIndex, build_in_memory
 from assistant.tasks.ask import RELEVANCE_THRESHOLD, relevant_hits
+from core.model import Chunk, Document
 from evals.squad import Question, load_squad
 from ingest.chunking import chunk_documents
-from ingest.model import Chunk, Document
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared/datasets/jsquad/valid-v1.3.json"
 CACHE_DIR = Path("/tmp/yakuba-bench-cache")

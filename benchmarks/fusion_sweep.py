@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.retrieval.embedders import get_embedder
 from assistant.retrieval.local_store import build_in_memory
-from ingest.model import Chunk, make_chunk_id
+from core.model import Chunk, make_chunk_id
 
 DEFAULT_DATA = Path("/work/shared/datasets/jsquad/valid-v1.3.json")
 ALPHAS = (0.3, 0.5, 0.6, 0.7, 0.8)

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from core.model import Document
 from evals.metrics import latency_percentiles, rank_of, ranking_metrics
 from evals.squad import Paragraph, Question, load_squad
-from ingest.model import Document
 
 EVAL_VERSION = 1
 

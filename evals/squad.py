@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import YakubaError
+from core.errors import YakubaError
 
 TITLE_SEPARATOR = " [SEP] "
 

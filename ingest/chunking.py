@@ -17,13 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.model import Chunk, Document, make_chunk_id
+from core.model import Chunk, Document, make_chunk_id
+from core.sentences import CLOSERS, TERMINATORS, split_pieces
+from core.wareki import find_dates
 from ingest.normalize import clean_display, normalize_for_search
-from ingest.wareki import find_dates
 
-_TERMINATORS = "。！？!?"
-_OPENING = "「『（("
-_CLOSING = "」』）)"
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?$")
 
 
@@ -37,38 +35,15 @@ class _Unit:
     header: bool = False  # the header row(s) of its table
 
 
-def _sentences(line: str, *, respect_brackets: bool = True) -> list[str]:
-    """Split after 。！？!? (a run of them, and closing brackets right after them stay with the
-    sentence), except inside 「」『』（） when respecting brackets. The pieces concatenate back to
-    the line exactly."""
-    pieces: list[str] = []
-    start = depth = i = 0
-    while i < len(line):
-        ch = line[i]
-        i += 1
-        if ch in _OPENING:
-            depth += 1
-        elif ch in _CLOSING:
-            depth = max(depth - 1, 0)
-        elif ch in _TERMINATORS and (depth == 0 or not respect_brackets):
-            while i < len(line) and (line[i] in _TERMINATORS or line[i] in _CLOSING):
-                i += 1
-            pieces.append(line[start:i])
-            start = i
-    if start < len(line):
-        pieces.append(line[start:])
-    return pieces
-
-
 def _bounded_sentences(line: str, size: int) -> list[str]:
     """Sentences of a line, each at most `size` long: brackets are ignored for a sentence that is
     still too long, and a hard cut at `size` is the last resort."""
     result: list[str] = []
-    for sentence in _sentences(line):
+    for sentence in split_pieces(line):
         if len(sentence) <= size:
             result.append(sentence)
             continue
-        for piece in _sentences(sentence, respect_brackets=False):
+        for piece in split_pieces(sentence, respect_brackets=False):
             result.extend(piece[i : i + size] for i in range(0, len(piece), size))
     return result
 
@@ -115,7 +90,7 @@ def _join(units: list[_Unit]) -> str:
 
 
 def _ends_sentence(unit: _Unit) -> bool:
-    return unit.text.rstrip().rstrip(_CLOSING).endswith(tuple(_TERMINATORS))
+    return unit.text.rstrip().rstrip(CLOSERS).endswith(tuple(TERMINATORS))
 
 
 def _clean_cut(before: _Unit, after: _Unit) -> bool:

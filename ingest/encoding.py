@@ -11,7 +11,7 @@ import codecs
 import re
 from pathlib import Path
 
-from assistant.errors import UnsupportedFile
+from core.errors import UnsupportedFile
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

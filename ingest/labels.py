@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import YakubaError
+from core.errors import YakubaError
 
 SIDECAR_NAME = ".yakuba.json"
 LEVELS = (1, 2, 3)

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import IndexMismatch, IndexNotFound, YakubaError
+from core.errors import IndexMismatch, IndexNotFound, YakubaError
+from core.model import Chunk
+from core.policy import DATA_LOCATIONS, allows, rules_for
 from ingest.labels import LabelResolver, Labels
-from ingest.model import Chunk
 from ingest.summary import FileIssue, IngestSummary
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ class IngestPipeline:
         policy = self.options.classification_policy
         if location == "organisation" or policy is None:
             return
-        allowed = policy.get(level, policy.get(max(policy), []))
-        if location not in allowed:
+        if not allows(policy, level, location, self.embedder.name):
+            allowed = [rule for rule in rules_for(policy, level) if rule in DATA_LOCATIONS]
             raise YakubaError(
                 f"機密性{level} documents may not be sent to embedder '{self.embedder.name}' (its data goes to "
                 f"'{location}'; allowed: {', '.join(allowed) or 'none'}). Use an offline embedder for this index."

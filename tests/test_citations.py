@@ -4,7 +4,7 @@ import logging
 
 from assistant.citations import resolve
 from assistant.extractive import extract
-from ingest.model import Chunk
+from core.model import Chunk
 
 
 def make_chunk(n: int, text: str) -> Chunk:
@@ -75,7 +75,7 @@ def test_extractive_quote_ignores_the_sources_own_markers():
 
 def test_extractive_record_label_is_not_part_of_the_quote():
     from assistant.citations import resolve
-    from ingest.model import Chunk
+    from core.model import Chunk
 
     chunk = Chunk(
         chunk_id="r1",

@@ -16,7 +16,7 @@ from assistant.extractive import (
     extract_answer,
     split_sentences,
 )
-from ingest.model import Chunk
+from core.model import Chunk
 
 BULLET_LINE = re.compile(r"^・(?P<text>.+)\[(?P<n>\d+)\]$")
 

@@ -5,9 +5,9 @@ import re
 import pytest
 
 from assistant import prompts
-from assistant.errors import PromptTemplateError
 from assistant.prompts import load_prompt, parse_prompt, render_sources, validate_all
-from ingest.model import Chunk
+from core.errors import PromptTemplateError
+from core.model import Chunk
 
 GOOD = "---\nversion: 2\nplaceholders: question, sources\n---\n資料:\n{sources}\n質問: {question}\n"
 

@@ -8,9 +8,9 @@ import pytest
 
 from assistant.audit import JsonlAuditSink
 from assistant.config import Settings
-from assistant.errors import BackendUnavailable, PolicyRefused, UnknownBackendError
 from assistant.router import ModelRequest, Router
-from ingest.model import Chunk
+from core.errors import BackendUnavailable, PolicyRefused, UnknownBackendError
+from core.model import Chunk
 
 HAIKU = "jp.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"

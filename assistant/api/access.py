@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.records.models import User
     from assistant.retrieval.base import Store
-    from ingest.model import Chunk
+    from core.model import Chunk
 
 HIDDEN_ANSWER = (
     "（この回答は、現在閲覧する権限のない資料に基づいているため表示できません。"

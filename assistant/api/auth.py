@@ -20,9 +20,9 @@ from starlette.requests import Request
 
 from assistant.api.errors import AuthenticationRequired
 from assistant.config import Settings
-from assistant.errors import AccessDenied
 from assistant.records import authenticate, create_user, get_user, revoke_api_keys
 from assistant.records.models import User
+from core.errors import AccessDenied
 
 if TYPE_CHECKING:
     from assistant.api.context import ApiContext

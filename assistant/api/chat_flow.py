@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.api.access import may_use_backend, stored_citation, user_filters
 from assistant.api.schemas import ChatRequest, ChatResponse, CitationOut, UsageOut
-from assistant.errors import AccessDenied, PolicyRefused, RecordNotFound, YakubaError
 from assistant.records import add_message, create_conversation, list_messages
 from assistant.records.models import Conversation
 from assistant.tasks.ask import HISTORY_QUESTIONS, AskRequest, AskResult, run_ask
+from core.errors import AccessDenied, PolicyRefused, RecordNotFound, YakubaError
 
 if TYPE_CHECKING:
     from assistant.api.context import ApiContext, RouterPool

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.api.ratelimit import UserRateLimiter
-from assistant.errors import IndexNotFound
+from core.errors import IndexNotFound
 
 if TYPE_CHECKING:
     from assistant.audit import AuditSink

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from assistant.api.auth import resolve_user
 from assistant.api.context import ApiContext, RouterPool
 from assistant.config import Settings
-from assistant.errors import AccessDenied
 from assistant.records.models import User
 from assistant.retrieval.local_store import LocalIndex
+from core.errors import AccessDenied
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.schemas import ErrorBody
-from assistant.errors import (
+from core.errors import (
     AccessDenied,
     BackendUnavailable,
     ColumnMappingError,

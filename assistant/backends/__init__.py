@@ -1,8 +1,6 @@
 """Model backends addressed as `provider/name`, built through one registry (see registry.py)."""
 
 from assistant.backends.base import (
-    DATA_LOCATIONS,
-    LOCATION_LABELS,
     Backend,
     BackendSpec,
     Generation,
@@ -11,8 +9,6 @@ from assistant.backends.base import (
 from assistant.backends.registry import create_backend, list_specs, register_provider, resolve
 
 __all__ = [
-    "DATA_LOCATIONS",
-    "LOCATION_LABELS",
     "Backend",
     "BackendSpec",
     "Generation",

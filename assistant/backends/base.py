@@ -7,31 +7,14 @@ and builds a `Backend` only when a request is actually sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from assistant.config import Settings
-    from ingest.model import Chunk
-
-# Where the text of a request is processed, from most to least contained.
-DATA_LOCATIONS = ("organisation", "japan", "apac", "global")
-
-LOCATION_LABELS = {
-    "organisation": "庁内（組織内のサーバー）",
-    "japan": "日本国内（東京・大阪リージョン）",
-    "apac": "アジア太平洋地域（国外を含む）",
-    "global": "全世界（国外を含む）",
-}
-
-
-def check_location(value: str, where: str) -> str:
-    """Return `value` if it is a known data location, else raise ValueError naming the setting."""
-    if value not in DATA_LOCATIONS:
-        raise ValueError(f"{where}: unknown data location {value!r}; use one of {', '.join(DATA_LOCATIONS)}")
-    return value
-
 
 def split_address(address: str) -> tuple[str, str]:
     provider, sep, name = address.partition("/")
@@ -76,13 +59,35 @@ class BackendSpec:
 
 
 @dataclass
+class Reply:
+    """What a backend returns for one call: the text and, for structured calls, the validated object."""
+
+    text: str
+    data: Any = None  # a `call.schema` instance (LLM), or the task's own typed output (offline)
+
+
+@dataclass
 class Generation:
-    """One call as a backend sees it (system and prompt already masked where required)."""
+    """One call as a backend sees it (system and prompt already masked where required).
+
+    `schema`: when set, an LLM backend returns a validated instance of it (tool use / function calling)
+    instead of streaming text. `offline`: the task's own extractive path, run by organisation-internal
+    offline backends; it returns the text shown and the task's typed output as `Reply.data`. It is never
+    handed to a backend outside the organisation.
+    """
 
     system: str
     prompt: str
-    question: str
-    chunks: list[Chunk] = field(default_factory=list)
+    schema: type[BaseModel] | None = None
+    offline: Callable[[], Reply] | None = None
+
+
+class InvalidOutput(Exception):
+    """A model's structured output that does not validate against the requested schema."""
+
+    def __init__(self, message: str, raw: str = ""):
+        super().__init__(message)
+        self.raw = raw
 
 
 @dataclass
@@ -100,8 +105,10 @@ class TokenUsage:
 class Backend(Protocol):
     spec: BackendSpec
 
-    def stream(self, call: Generation, usage: TokenUsage) -> Iterator[str]:
-        """Yield answer text as it is generated; add the token counts to `usage`."""
+    def generate(self, call: Generation, usage: TokenUsage, on_text: Callable[[str], None]) -> Reply:
+        """Answer `call`: text is passed to `on_text` as it is generated (streamed); with `call.schema`
+        the validated object is returned in `Reply.data` (InvalidOutput when it does not validate).
+        Token counts are added to `usage`."""
         ...
 
     def is_transient(self, exc: BaseException) -> bool:

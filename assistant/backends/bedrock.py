@@ -15,8 +15,9 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.backends.base import Backend, BackendSpec, check_location
-from assistant.errors import UnknownBackendError
+from assistant.backends.base import Backend, BackendSpec
+from core.errors import UnknownBackendError
+from core.policy import check_location
 
 if TYPE_CHECKING:
     from assistant.config import Settings

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from assistant.backends.base import Backend, BackendSpec, Generation, TokenUsage
-from assistant.errors import UnknownBackendError
+from assistant.backends.base import Backend, BackendSpec, Generation, Reply, TokenUsage
+from core.errors import UnknownBackendError
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -24,12 +23,16 @@ _SPEC = BackendSpec(
 
 
 class ExtractiveBackend:
+    """Runs the task's own extractive path (`Generation.offline`): every task brings its own."""
+
     spec = _SPEC
 
-    def stream(self, call: Generation, usage: TokenUsage) -> Iterator[str]:
-        from assistant.extractive import extract_answer
-
-        yield extract_answer(call.question, call.chunks)
+    def generate(self, call: Generation, usage: TokenUsage, on_text: Callable[[str], None]) -> Reply:
+        if call.offline is None:
+            raise UnknownBackendError("この業務には抽出モード（offline/extractive）の処理がありません。")
+        reply = call.offline()
+        on_text(reply.text)
+        return reply
 
     def is_transient(self, exc: BaseException) -> bool:
         return False
@@ -54,10 +57,6 @@ class OfflineProvider:
     def probe(
         self, settings: Settings, specs: list[BackendSpec], timeout: float
     ) -> dict[str, tuple[bool | None, str | None]]:
-        if importlib.util.find_spec("assistant.extractive") is None:
-            return {
-                s.address: (False, "抜粋回答の機能（assistant.extractive）が見つかりません。") for s in specs
-            }
         return {s.address: (True, None) for s in specs}
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.backends.base import Backend, BackendSpec, check_location
-from assistant.errors import UnknownBackendError
+from assistant.backends.base import Backend, BackendSpec
+from core.errors import UnknownBackendError
+from core.policy import check_location
 
 if TYPE_CHECKING:
     from assistant.config import Settings

@@ -10,8 +10,9 @@ import importlib
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.backends.base import Backend, BackendSpec, Provider, check_location, split_address
-from assistant.errors import UnknownBackendError
+from assistant.backends.base import Backend, BackendSpec, Provider, split_address
+from core.errors import UnknownBackendError
+from core.policy import check_location
 
 if TYPE_CHECKING:
     from assistant.config import Settings

@@ -21,11 +21,11 @@ def ask(
 ) -> None:
     """Answer a question from the indexed documents, citing sources as [1], [2] …"""
     from assistant.config import get_settings
-    from assistant.errors import YakubaError
     from assistant.records import DbAuditSink, init_db
     from assistant.retrieval.local_store import LocalIndex
     from assistant.router import Router
     from assistant.tasks.ask import AskRequest, run_ask
+    from core.errors import YakubaError
 
     settings = get_settings()
     streaming = not (as_json or no_stream)

@@ -23,7 +23,7 @@ def retrieval(
 ) -> None:
     """Recall@1/5/10, MRR@10, nDCG@10, build time and latency of the hybrid index, with baselines."""
     from assistant.config import get_settings
-    from assistant.errors import YakubaError
+    from core.errors import YakubaError
     from evals.retrieval import evaluate_squad
 
     settings = get_settings()

@@ -28,8 +28,8 @@ def ingest(
 ) -> None:
     """Ingest documents and inquiry records into the index (incremental)."""
     from assistant.config import get_settings
-    from assistant.errors import YakubaError
     from assistant.retrieval.embedders import get_embedder
+    from core.errors import YakubaError
     from ingest.labels import Labels, check_level, parse_groups
     from ingest.pipeline import IngestOptions, IngestPipeline
 

@@ -20,10 +20,10 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
     """Search the index (hybrid BM25 + dense)."""
-    from assistant.errors import YakubaError
     from assistant.retrieval.base import Filters
     from assistant.retrieval.local_store import LocalIndex
-    from ingest.wareki import parse_date
+    from core.errors import YakubaError
+    from core.wareki import parse_date
 
     def _date(text: str | None) -> str | None:
         if text is None:

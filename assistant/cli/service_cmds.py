@@ -57,8 +57,8 @@ def users_add(
     as_json: bool = typer.Option(False, "--json", help='Print {"name": ..., "api_key": ...}.'),
 ) -> None:
     """Create a user and print their API key (shown once: it is not stored)."""
-    from assistant.errors import YakubaError
     from assistant.records import create_user
+    from core.errors import YakubaError
     from ingest.labels import parse_groups
 
     try:

@@ -12,8 +12,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.errors import AccessDenied, RecordNotFound
 from assistant.records.models import Conversation, Message, User, utcnow
+from core.errors import AccessDenied, RecordNotFound
 
 Role = Literal["user", "assistant"]
 TITLE_LENGTH = 40  # characters of the first question used as a title when none is given

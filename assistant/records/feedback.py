@@ -8,8 +8,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.errors import AccessDenied, InvalidRecord, RecordNotFound
 from assistant.records.models import Conversation, Feedback, Message, User, utcnow
+from core.errors import AccessDenied, InvalidRecord, RecordNotFound
 
 Rating = Literal["good", "bad"]
 

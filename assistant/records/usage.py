@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.errors import AccessDenied
 from assistant.records.audit_log import utc_iso
 from assistant.records.models import AuditLog, User
+from core.errors import AccessDenied
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from assistant.errors import InvalidRecord, RecordConflict
 from assistant.records.models import ApiKey, User, utcnow
+from core.errors import InvalidRecord, RecordConflict
 
 KEY_SCHEME = "yk_"
 PREFIX_LENGTH = len(KEY_SCHEME) + 8  # "yk_" + 8 characters: enough to tell keys apart in a list

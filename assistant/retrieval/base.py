@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import numpy as np
 
-    from ingest.model import Chunk
+    from core.model import Chunk
 
 
 @runtime_checkable

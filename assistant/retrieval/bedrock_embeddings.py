@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import UnknownEmbedderError
+from core.errors import UnknownEmbedderError
 
 # model ID → (output dimension, maximum characters per text)
 _MODELS = {

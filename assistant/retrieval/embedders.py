@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.errors import UnknownEmbedderError
+from core.errors import UnknownEmbedderError
 
 if TYPE_CHECKING:
     from assistant.retrieval.base import Embedder

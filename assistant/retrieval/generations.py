@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.model import Chunk
+from core.model import Chunk
 
 CURRENT = "CURRENT"
 GENERATION_PREFIX = "gen-"

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from assistant.errors import IndexMismatch, IndexNotFound
 from assistant.retrieval.base import Filters, Hit
 from assistant.retrieval.fusion import Ranking, rank_hybrid, rank_single
 from assistant.retrieval.generations import (
@@ -34,7 +33,8 @@ from assistant.retrieval.generations import (
     write_generation_folder,
 )
 from assistant.retrieval.tokenizer import JapaneseTokenizer, get_tokenizer
-from ingest.model import Chunk
+from core.errors import IndexMismatch, IndexNotFound
+from core.model import Chunk
 
 if TYPE_CHECKING:
     from assistant.retrieval.base import Embedder

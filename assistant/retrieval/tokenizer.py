@@ -12,7 +12,7 @@ import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from assistant.errors import IndexMismatch
+from core.errors import IndexMismatch
 
 if TYPE_CHECKING:
     from sudachipy import Dictionary

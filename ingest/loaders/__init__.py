@@ -1,6 +1,6 @@
 """Loader registry: `load_file(path)` picks the loader for a file by its extension.
 
-Each loader module turns one format into `list[Document]` (see ingest/model.py for the conventions)
+Each loader module turns one format into `list[Document]` (see core/model.py for the conventions)
 and imports its format library lazily, so importing this package stays cheap.
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
-from assistant.errors import UnsupportedFile
-from ingest.model import Document
+from core.errors import UnsupportedFile
+from core.model import Document
 
 Loader = Callable[[Path, str], list[Document]]
 

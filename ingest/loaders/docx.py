@@ -7,9 +7,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import CorruptFile
+from core.errors import CorruptFile
+from core.model import Document
 from ingest.loaders.sections import SectionCollector
-from ingest.model import Document
 from ingest.tables import build_table
 
 # Word's built-in heading styles ("Heading 1"), and the names Japanese templates give them ("見出し 1").

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from core.model import Document
 from ingest.encoding import decode_bytes
 from ingest.loaders.sections import SectionCollector
-from ingest.model import Document
 from ingest.tables import MergedRange, build_table
 
 _DROP_TAGS = ["script", "style", "noscript", "template", "nav", "aside", "iframe", "svg", "button", "select"]

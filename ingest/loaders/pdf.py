@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import CorruptFile
-from ingest.model import Document
+from core.errors import CorruptFile
+from core.model import Document
 
 log = logging.getLogger(__name__)
 

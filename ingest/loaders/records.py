@@ -19,9 +19,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from assistant.errors import ColumnMappingError, CorruptFile
+from core.errors import ColumnMappingError, CorruptFile
+from core.model import Document
 from ingest.encoding import read_text
-from ingest.model import Document
 from ingest.tables import format_cell
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def records_to_documents(rows: Sequence[Sequence[str]], source: str) -> list[Doc
 
 
 def _record_document(fields: dict[str, str], source: str) -> Document:
-    from ingest.wareki import parse_date
+    from core.wareki import parse_date
 
     subject, question = fields.get(SUBJECT, ""), fields.get(QUESTION, "")
     lines = [f"件名：{subject}"] if subject else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.model import Document
+from core.model import Document
 
 
 class SectionCollector:

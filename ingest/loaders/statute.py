@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.model import Document
+from core.model import Document
 
 _DIGITS = "〇一二三四五六七八九十百千0-9０-９"
 _NUMBER = rf"[{_DIGITS}]+"

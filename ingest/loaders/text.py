@@ -15,11 +15,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from core.model import Document
+from core.wareki import find_dates
 from ingest.encoding import read_text
 from ingest.loaders import statute
 from ingest.loaders.sections import SectionCollector
-from ingest.model import Document
-from ingest.wareki import find_dates
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")

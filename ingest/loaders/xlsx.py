@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import CorruptFile
-from ingest.model import Document
+from core.errors import CorruptFile
+from core.model import Document
 from ingest.tables import MergedRange, build_table, format_cell, is_percent_format
 
 MAX_ROWS = 50

@@ -9,7 +9,7 @@ from assistant.backends.bedrock import location_for
 from assistant.backends.registry import resolve
 from assistant.config import Settings
 from assistant.router import ModelRequest, Router
-from ingest.model import Chunk
+from core.model import Chunk
 
 ALIASES = {
     "bedrock/claude-sonnet-4-5": "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.audit import JsonlAuditSink
 from assistant.config import Settings
 from assistant.router import ModelRequest, Router
-from ingest.model import Chunk
+from core.model import Chunk
 
 
 def test_offline_backend_answers_without_any_server(tmp_path):

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.audit import JsonlAuditSink
 from assistant.config import Settings
-from assistant.errors import BackendUnavailable
 from assistant.router import ModelRequest, Router
+from core.errors import BackendUnavailable
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from assistant.backends import registry
 from assistant.backends.base import BackendSpec
 from assistant.config import Settings
-from assistant.errors import UnknownBackendError
+from core.errors import UnknownBackendError
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@ import random
 
 import pytest
 
+from core.model import Document, make_chunk_id
 from ingest.chunking import chunk_documents
-from ingest.model import Document, make_chunk_id
 
 WHITESPACE = str.maketrans("", "", " \n\u3000")
 SENTENCES = [f"これは第{i}番目の文であり、説明のための文章です。" for i in range(1, 21)]

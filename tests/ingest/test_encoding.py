@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import UnsupportedFile
+from core.errors import UnsupportedFile
 from ingest.encoding import decode_bytes, read_text
 
 TEXT = "令和7年度　①公文書の管理について（髙橋課長）\n保存期間は三十年とする。\n"

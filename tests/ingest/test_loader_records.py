@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import ColumnMappingError, CorruptFile
+from core.errors import ColumnMappingError, CorruptFile
 from ingest.loaders import load_file
 from ingest.loaders.records import looks_like_records, map_columns, normalize_header
 from tests.builders.office import write_xlsx

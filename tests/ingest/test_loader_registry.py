@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import UnsupportedFile
+from core.errors import UnsupportedFile
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_file
 from tests.builders.office import write_xlsx
 from tests.builders.records import SAMPLE_RECORDS, write_records_xlsx

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import CorruptFile
+from core.errors import CorruptFile
 from ingest.loaders import load_file
 from ingest.loaders.xlsx import MAX_ROWS
 from tests.builders.office import truncate, write_xlsx

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import IndexMismatch
 from assistant.retrieval.local_store import LocalIndex
+from core.errors import IndexMismatch
 from ingest.labels import Labels
 from ingest.pipeline import IngestOptions, IngestPipeline
 from tests.support.embedder import BigramEmbedder

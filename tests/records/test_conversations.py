@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from assistant.errors import AccessDenied, RecordNotFound
 from assistant.records import (
     add_feedback,
     add_message,
@@ -16,6 +15,7 @@ from assistant.records import (
     list_messages,
 )
 from assistant.records.models import Feedback, Message
+from core.errors import AccessDenied, RecordNotFound
 
 
 def _conversation_with_answer(sessions, owner):

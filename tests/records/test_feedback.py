@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import AccessDenied, InvalidRecord, RecordNotFound
 from assistant.records import add_feedback, add_message, create_conversation, list_feedback
+from core.errors import AccessDenied, InvalidRecord, RecordNotFound
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assistant.errors import AccessDenied
 from assistant.records import AuditEntry, UsageRow, append_audit, usage_summary
+from core.errors import AccessDenied
 
 HAIKU = ("bedrock/claude-haiku-4-5", "jp.anthropic.claude-haiku-4-5-20251001-v1:0")
 OFFLINE = ("offline/extractive", None)

@@ -7,7 +7,6 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from assistant.errors import InvalidRecord, RecordConflict
 from assistant.records import (
     authenticate,
     create_user,
@@ -19,6 +18,7 @@ from assistant.records import (
     set_user_disabled,
 )
 from assistant.records.models import ApiKey
+from core.errors import InvalidRecord, RecordConflict
 
 
 def test_create_user_returns_a_key_that_authenticates(sessions):

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from ingest.model import Chunk, make_chunk_id
+from core.model import Chunk, make_chunk_id
 
 
 class BigramEmbedder:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings, get_settings
-from assistant.errors import UnknownEmbedderError
 from assistant.retrieval import embedders
 from assistant.retrieval.bedrock_embeddings import BedrockEmbedder
+from core.errors import UnknownEmbedderError
 
 TITAN = "amazon.titan-embed-text-v2:0"
 COHERE = "cohere.embed-multilingual-v3"

@@ -4,10 +4,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from assistant.errors import UnknownEmbedderError
 from assistant.retrieval import embedders
 from assistant.retrieval.base import Embedder
 from assistant.retrieval.embedders import available_embedders, get_embedder, register_embedder
+from core.errors import UnknownEmbedderError
 
 
 @pytest.fixture

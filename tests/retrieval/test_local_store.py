@@ -3,11 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from assistant.errors import IndexMismatch, IndexNotFound
 from assistant.retrieval import generations
 from assistant.retrieval.base import Filters
 from assistant.retrieval.embedders import get_embedder
 from assistant.retrieval.local_store import LocalIndex, build_in_memory
+from core.errors import IndexMismatch, IndexNotFound
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.errors import IndexMismatch
 from assistant.retrieval.tokenizer import SUDACHI_MAX_BYTES, TOKENIZER_NAME, get_tokenizer
+from core.errors import IndexMismatch
 
 
 def test_content_words_normalised_and_function_words_dropped():

@@ -9,14 +9,14 @@ from pydantic import ValidationError
 
 from assistant.audit import JsonlAuditSink
 from assistant.config import Settings
-from assistant.errors import PolicyRefused
 from assistant.extractive import EXTRACTIVE_NOTICE, LEAD
 from assistant.prompts import load_prompt
 from assistant.retrieval.base import Filters
 from assistant.retrieval.local_store import build_in_memory
 from assistant.router import Router
 from assistant.tasks.ask import NO_ANSWER, AskRequest, relevance, run_ask
-from ingest.model import Chunk, make_chunk_id
+from core.errors import PolicyRefused
+from core.model import Chunk, make_chunk_id
 from tests.support.embedder import BigramEmbedder
 
 HAIKU = "bedrock/claude-haiku-4-5"

@@ -18,7 +18,7 @@ from assistant.api.context import ApiContext
 from assistant.api.deps import ContextDep, RateLimitedUser, RouterDep
 from assistant.api.errors import ChatTimeout, error_payload, error_responses
 from assistant.api.schemas import ChatRequest, ChatResponse
-from assistant.errors import YakubaError
+from core.errors import YakubaError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["chat"])

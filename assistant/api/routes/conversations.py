@@ -10,9 +10,9 @@ from assistant.api.access import HIDDEN_ANSWER, visible_citations
 from assistant.api.deps import ContextDep, CurrentUser, SessionDep, WriteSessionDep
 from assistant.api.errors import error_responses
 from assistant.api.schemas import CitationOut, ConversationDetail, ConversationSummary, MessageOut, UsageOut
-from assistant.errors import RecordNotFound
 from assistant.records import delete_conversation, get_conversation, list_conversations
 from assistant.records.models import Conversation, Message, User
+from core.errors import RecordNotFound
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 NOT_FOUND = "指定された会話は見つかりません。"

@@ -19,8 +19,8 @@ from assistant.api.context import ApiContext
 from assistant.api.deps import ContextDep, CurrentUser, RateLimitedUser
 from assistant.api.errors import IngestFailed, error_responses
 from assistant.api.schemas import DocumentList, DocumentOut, IngestSummaryOut
-from assistant.errors import AccessDenied, FileTooLarge, UnsupportedFile
 from assistant.records.models import User
+from core.errors import AccessDenied, FileTooLarge, UnsupportedFile
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart headers and form fields around the files

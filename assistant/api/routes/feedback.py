@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from assistant.api.deps import CurrentUser, WriteSessionDep
 from assistant.api.errors import error_responses
 from assistant.api.schemas import FeedbackOut, FeedbackRequest
-from assistant.errors import AccessDenied, RecordNotFound
 from assistant.records import add_feedback
+from core.errors import AccessDenied, RecordNotFound
 
 router = APIRouter(tags=["feedback"])
 NOT_FOUND = "評価の対象となる回答が見つかりません。"

@@ -15,9 +15,10 @@ router = APIRouter(tags=["models"])
 
 
 def _max_level(settings: Any, spec: Any) -> int:
-    from assistant.router import policy_allows
+    from core.policy import allows
 
-    levels = [level for level in (1, 2, 3) if policy_allows(settings, spec, level)]
+    policy = settings.classification_policy
+    levels = [level for level in (1, 2, 3) if allows(policy, level, spec.data_location, spec.address)]
     return max(levels, default=0)
 
 
@@ -40,8 +41,8 @@ def _reason(row: dict[str, Any], max_level: int, clearance: int) -> tuple[bool, 
 def list_models(user: CurrentUser, ctx: ContextDep) -> ModelList:
     """Backends open to the caller: availability, the highest 機密性 level each may receive, and
     in Japanese why one cannot be used (not configured, unreachable, or the classification policy)."""
-    from assistant.backends.base import LOCATION_LABELS
     from assistant.backends.registry import list_specs
+    from core.policy import LOCATION_LABELS
 
     settings = ctx.settings
     rows = ctx.backend_status.rows()

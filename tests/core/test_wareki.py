@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.wareki import find_dates, parse_date
+from core.wareki import find_dates, parse_date
 
 
 @pytest.mark.parametrize(

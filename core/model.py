@@ -80,7 +80,7 @@ def format_location(c: Chunk | Document) -> str:
     """Human-readable location in Japanese, e.g. `p.3`, `スライド4`, `第十条`, `回答 令和6年5月10日 総務課`."""
     parts: list[str] = []
     if c.doc_type == "inquiry":
-        from ingest.wareki import parse_date, to_wareki
+        from core.wareki import parse_date, to_wareki
 
         raw = c.fields.get("回答日") or ""
         iso = parse_date(raw) if raw else c.date

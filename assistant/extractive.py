@@ -235,8 +235,3 @@ def extract(
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def extract_answer(question: str, chunks: Sequence[Chunk]) -> str:
-    """The extractive answer text (what the `offline/extractive` backend returns)."""
-    return extract(question, chunks).text

@@ -1,52 +1,64 @@
 """The router: the only place that decides which backend serves a request.
 
-It applies, in order: the user's choice or the task default; the classification policy (which
-data locations may see which 機密性 level, with optional automatic re-routing); personal-data
-masking for backends outside the organisation; retries with backoff on throttling and transient
-errors; the configured fallback chain (each step checked against the policy again); token and
-cost accounting; and one audit event per request.
+It applies, in order: the user's choice or the task default; the classification policy (which data locations
+may see which 機密性 level, with optional automatic re-routing); personal-data masking for backends outside the
+organisation; retries with backoff on throttling and transient errors; one retry on invalid structured output;
+the configured fallback chain (each step checked against the policy again); token and cost accounting; and one
+audit event per request.
+
+The router is stateless: `call` returns its own `ModelResult` and keeps nothing per call, so one router serves
+any number of concurrent calls (the API, batch workers and evaluation runs share one).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from assistant.audit import AuditSink, default_audit_sink
-from assistant.backends.base import (
-    DATA_LOCATIONS,
-    LOCATION_LABELS,
-    Backend,
-    BackendSpec,
-    Generation,
-    TokenUsage,
-)
+from assistant.backends.base import Backend, BackendSpec, Generation, InvalidOutput, Reply, TokenUsage
 from assistant.backends.registry import create_backend, list_specs, resolve
 from assistant.masking import Masker
-from core.errors import BackendUnavailable, PolicyRefused, UnknownBackendError, YakubaError
+from core.errors import (
+    BackendUnavailable,
+    Cancelled,
+    InvalidModelOutput,
+    PolicyRefused,
+    TaskTimeout,
+    UnknownBackendError,
+    YakubaError,
+)
+from core.policy import LOCATION_LABELS, allows
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from assistant.config import Settings
-    from core.model import Chunk
 
 log = logging.getLogger(__name__)
+
+RETRY_NOTE = "\n\n（注）前回の出力は指定された形式に適合しませんでした（{error}）。指定された形式のとおりに出力してください。"
 
 
 @dataclass
 class ModelRequest:
-    task: str  # "ask" (later "reply", "minutes")
-    question: str  # the user's question (the extractive backend uses it)
+    """What a task asks of a model. Carries no chunk objects: only their level and ids (for the audit)."""
+
+    task: str  # the task's name ("ask", "reply", "minutes", "judge" …)
     system: str  # rendered system prompt
     prompt: str  # rendered user prompt, containing the sources as labelled data
-    chunks: list[Chunk] = field(default_factory=list)  # the chunks in the prompt, in citation order
+    level: int = 1  # 機密性 of what the prompt holds: the highest among its sources
+    chunk_ids: list[str] = field(default_factory=list)
     backend: str | None = None  # the user's explicit choice; None = task default from configuration
     allow_auto: bool = False  # user allows automatic re-routing when policy refuses the choice
     user: str | None = None
+    schema: type[BaseModel] | None = None  # structured output wanted from LLM backends
+    offline: Callable[[], Reply] | None = None  # the task's own extractive path
 
 
 @dataclass(frozen=True)
@@ -55,43 +67,41 @@ class Decision:
     model_id: str
     mode: str  # "llm" | "extractive"
     data_location: str
-    level: int  # 機密性 of the request: the highest among its chunks
+    level: int  # 機密性 of the request
     reason: str  # Japanese, may be shown to the user
+    instead_of: str | None = None  # the address chosen first, when the policy re-routed the request
 
     @classmethod
-    def of(cls, spec: BackendSpec, level: int, reason: str) -> Decision:
-        return cls(spec.address, spec.model_id, spec.mode, spec.data_location, level, reason)
+    def of(cls, spec: BackendSpec, level: int, reason: str, instead_of: str | None = None) -> Decision:
+        return cls(spec.address, spec.model_id, spec.mode, spec.data_location, level, reason, instead_of)
 
 
 @dataclass
 class ModelResult:
+    """One call's own outcome (nothing of it is kept on the router)."""
+
     text: str  # the answer as shown to the user (personal data restored)
+    data: Any  # the validated structured object (LLM with a schema), the task's output (offline), or None
     decision: Decision  # the backend that actually answered
     usage: dict[str, Any]  # {input_tokens, output_tokens, cost (USD or None)}
     masked: dict[str, int]  # kind → distinct values masked
     attempts: list[tuple[str, str]]  # (address, outcome) in the order tried
     latency_ms: int
+    requested: Decision | None = None  # the first choice, when another backend answered instead
 
-
-def request_level(chunks: list[Chunk]) -> int:
-    return max((c.classification for c in chunks), default=1)
+    @property
+    def substituted(self) -> bool:
+        return self.requested is not None and self.requested.address != self.decision.address
 
 
 def policy_allows(settings: Settings, spec: BackendSpec, level: int) -> bool:
-    """Entries are data locations ("japan") or address patterns ("offline/*")."""
-    policy = settings.classification_policy
-    rules = policy.get(level)
-    if rules is None:  # a level above the configured ones gets the strictest rule
-        rules = policy.get(max(policy), []) if policy else []
-    return any(
-        spec.data_location == rule if rule in DATA_LOCATIONS else fnmatch(spec.address, rule)
-        for rule in rules
-    )
+    return allows(settings.classification_policy, level, spec.data_location, spec.address)
 
 
 _OUTCOME_LABELS = {
     "transient": "混雑または一時的な障害",
     "error": "エラー",
+    "invalid_output": "形式に適合しない出力",
     "not_configured": "未設定",
     "refused_by_policy": "機密性の制限により対象外",
 }
@@ -101,13 +111,13 @@ class Router:
     def __init__(self, settings: Settings, audit: AuditSink | None = None):
         self.settings = settings
         self.audit = audit if audit is not None else default_audit_sink(settings)
-        self.last_result: ModelResult | None = None
         self._backends: dict[str, Backend] = {}
+        self._lock = threading.Lock()
 
     # --- decision ---------------------------------------------------------------------------
     def decide(self, req: ModelRequest) -> Decision:
         """The backend for `req` under the policy; raises PolicyRefused or UnknownBackendError."""
-        level = request_level(req.chunks)
+        level = req.level
         if req.backend:
             address, reason = req.backend, "利用者の選択"
         elif req.task in self.settings.task_defaults:
@@ -125,7 +135,7 @@ class Router:
                     continue
                 if alt.configured and policy_allows(self.settings, alt, level):
                     why = f"機密性{level}の資料を含むため「{address}」から自動で切り替え"
-                    return Decision.of(alt, level, why)
+                    return Decision.of(alt, level, why, instead_of=address)
         raise PolicyRefused(self._refusal_message(spec, level))
 
     def _refusal_message(self, spec: BackendSpec, level: int) -> str:
@@ -146,12 +156,18 @@ class Router:
         return head + f"次のモデルを選択するか、自動切替を許可してください: {', '.join(allowed)}"
 
     # --- generation -------------------------------------------------------------------------
-    def stream(self, req: ModelRequest) -> Iterator[str]:
-        """Yield the answer text (personal data restored); then `last_result` holds the details.
+    def call(
+        self,
+        req: ModelRequest,
+        on_text: Callable[[str], None] | None = None,
+        check: Callable[[], None] | None = None,
+    ) -> ModelResult:
+        """Route and run `req`; text reaches `on_text` as it is generated (personal data restored).
 
-        Policy refusals and unknown backends are raised here, before anything is sent.
+        `check` is called before every attempt and with every piece of text; it raises `Cancelled` (or
+        `TaskTimeout`) to stop the call, which is then audited as cancelled. Policy refusals and unknown
+        backends are raised before anything is sent.
         """
-        self.last_result = None
         started = time.monotonic()
         try:
             decision = self.decide(req)
@@ -159,13 +175,7 @@ class Router:
             outcome = "refused" if isinstance(exc, PolicyRefused) else "error"
             self._record(req, None, started, outcome=outcome, error=exc.message)
             raise
-        return self._run(req, decision, started)
-
-    def invoke(self, req: ModelRequest) -> ModelResult:
-        for _ in self.stream(req):
-            pass
-        assert self.last_result is not None
-        return self.last_result
+        return self._run(req, decision, started, on_text or (lambda _: None), check or (lambda: None))
 
     def _chain(self, decision: Decision) -> list[tuple[str, str]]:
         """(address, reason) pairs: the decision, then its configured fallbacks."""
@@ -177,7 +187,14 @@ class Router:
                 chain.append((address, f"「{decision.address}」が利用できないための代替"))
         return chain
 
-    def _run(self, req: ModelRequest, decision: Decision, started: float) -> Iterator[str]:
+    def _run(
+        self,
+        req: ModelRequest,
+        decision: Decision,
+        started: float,
+        on_text: Callable[[str], None],
+        check: Callable[[], None],
+    ) -> ModelResult:
         attempts: list[tuple[str, str]] = []
         masked: dict[str, int] = {}
         current = decision
@@ -187,7 +204,7 @@ class Router:
             except UnknownBackendError:
                 attempts.append((address, "not_configured"))
                 continue
-            current = Decision.of(spec, decision.level, reason)
+            current = Decision.of(spec, decision.level, reason, decision.instead_of if index == 0 else None)
             if not spec.configured:
                 attempts.append((address, "not_configured"))
                 continue
@@ -198,33 +215,59 @@ class Router:
             call = self._generation(req, masker)
             if masker:  # every masked step sees the same values, so one count covers the chain
                 masked = masker.counts
-            for attempt in range(1, self.settings.backend_max_attempts + 1):
+            retried_invalid = False
+            attempt = 0
+            while attempt < self.settings.backend_max_attempts:
+                attempt += 1
                 usage = TokenUsage()
                 restorer = masker.restorer() if masker else None
-                parts: list[str] = []
+                shown: list[str] = []
+
+                def emit(piece: str, restorer=restorer, shown=shown) -> None:
+                    check()
+                    text = restorer.feed(piece) if restorer else piece
+                    if text:
+                        shown.append(text)
+                        on_text(text)
+
                 backend: Backend | None = None
                 try:
+                    check()
                     backend = self._backend(spec)
-                    for piece in backend.stream(call, usage):
-                        text = restorer.feed(piece) if restorer else piece
-                        if text:
-                            parts.append(text)
-                            yield text
+                    reply = backend.generate(call, usage, emit)
                     tail = restorer.flush() if restorer else ""
                     if tail:
-                        parts.append(tail)
-                        yield tail
-                except GeneratorExit:
-                    attempts.append((address, "cancelled"))
-                    self._record(req, current, started, "cancelled", attempts=attempts, masked=masked)
+                        shown.append(tail)
+                        on_text(tail)
+                except Cancelled as exc:
+                    attempts.append((address, "timeout" if isinstance(exc, TaskTimeout) else "cancelled"))
+                    outcome = "timeout" if isinstance(exc, TaskTimeout) else "cancelled"
+                    self._record(req, current, started, outcome, attempts=attempts, masked=masked)
                     raise
+                except InvalidOutput as exc:
+                    attempts.append((address, "invalid_output"))
+                    log.warning("backend %s returned invalid structured output: %s", address, exc)
+                    if not retried_invalid:
+                        retried_invalid = True
+                        attempt -= 1  # a re-ask, not a transport retry
+                        call = self._generation(req, masker, note=RETRY_NOTE.format(error=str(exc)[:300]))
+                        continue
+                    message = (
+                        f"「{address}」の出力が指定の形式に適合しませんでした（再試行後も同様）。"
+                        "別のモデルを選択するか、しばらく待ってから再度お試しください。"
+                    )
+                    self._record(req, current, started, "invalid_output", message, attempts, masked)
+                    raise InvalidModelOutput(message) from exc
                 except Exception as exc:  # provider errors have no common base class
                     transient = backend is not None and backend.is_transient(exc)
                     attempts.append(
                         (address, f"{'transient' if transient else 'error'}:{type(exc).__name__}")
                     )
                     log.warning("backend %s attempt %d failed: %s", address, attempt, type(exc).__name__)
-                    if parts:  # the user already saw part of this answer: do not restart silently
+                    if isinstance(exc, YakubaError):  # our own error with a message for the user
+                        self._record(req, current, started, "error", exc.message, attempts, masked)
+                        raise
+                    if shown:  # the user already saw part of this answer: do not restart silently
                         message = f"「{address}」からの回答が途中で途切れました。もう一度お試しください。"
                         self._record(req, current, started, "interrupted", message, attempts, masked)
                         raise BackendUnavailable(message) from exc
@@ -233,35 +276,40 @@ class Router:
                         continue
                     break
                 attempts.append((address, "ok"))
-                cost = spec.cost(usage.input_tokens, usage.output_tokens)
-                self.last_result = ModelResult(
-                    text="".join(parts),
+                data = reply.data
+                if masker is not None and data is not None and req.schema is not None:
+                    data = _restore_object(data, masker)
+                result = ModelResult(
+                    text="".join(shown) if shown else (masker.unmask(reply.text) if masker else reply.text),
+                    data=data,
                     decision=current,
                     usage={
                         "input_tokens": usage.input_tokens,
                         "output_tokens": usage.output_tokens,
-                        "cost": cost,
+                        "cost": spec.cost(usage.input_tokens, usage.output_tokens),
                     },
                     masked=masked,
                     attempts=attempts,
                     latency_ms=_elapsed_ms(started),
+                    requested=decision if current.address != decision.address else None,
                 )
-                self._record(req, current, started, "ok", attempts=attempts, masked=masked)
-                return
+                self._record(req, current, started, "ok", attempts=attempts, masked=masked, result=result)
+                return result
         message = self._unavailable_message(attempts)
         self._record(req, current, started, "unavailable", message, attempts, masked)
         raise BackendUnavailable(message)
 
-    def _generation(self, req: ModelRequest, masker: Masker | None) -> Generation:
+    def _generation(self, req: ModelRequest, masker: Masker | None, note: str = "") -> Generation:
         if masker is None:
-            return Generation(req.system, req.prompt, req.question, list(req.chunks))
-        # Chunks are not handed to a backend outside the organisation: only the masked prompt is.
-        return Generation(masker.mask(req.system), masker.mask(req.prompt), masker.mask(req.question), [])
+            return Generation(req.system, req.prompt + note, req.schema, req.offline)
+        # The task's offline path (which reads the sources) is never handed to a backend outside the organisation.
+        return Generation(masker.mask(req.system), masker.mask(req.prompt) + note, req.schema, None)
 
     def _backend(self, spec: BackendSpec) -> Backend:
-        if spec.address not in self._backends:
-            self._backends[spec.address] = create_backend(self.settings, spec)
-        return self._backends[spec.address]
+        with self._lock:  # clients are built once and shared (boto3 clients are thread-safe)
+            if spec.address not in self._backends:
+                self._backends[spec.address] = create_backend(self.settings, spec)
+            return self._backends[spec.address]
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter: half the delay fixed, half random."""
@@ -293,8 +341,8 @@ class Router:
         error: str | None = None,
         attempts: list[tuple[str, str]] | None = None,
         masked: dict[str, int] | None = None,
+        result: ModelResult | None = None,
     ) -> None:
-        result = self.last_result if outcome == "ok" else None
         self.audit.record(
             {
                 "user": req.user,
@@ -304,10 +352,10 @@ class Router:
                 "model_id": decision.model_id if decision else None,
                 "mode": decision.mode if decision else None,
                 "data_location": decision.data_location if decision else None,
-                "level": decision.level if decision else request_level(req.chunks),
+                "level": req.level,
                 "reason": decision.reason if decision else None,
                 "masked": masked or {},
-                "chunk_ids": [c.chunk_id for c in req.chunks],
+                "chunk_ids": list(req.chunk_ids),
                 "usage": dict(result.usage) if result else None,
                 "cost": result.usage["cost"] if result else None,
                 "latency_ms": _elapsed_ms(started),
@@ -316,6 +364,24 @@ class Router:
                 "error": error,
             }
         )
+
+
+def _restore_object(data: Any, masker: Masker) -> Any:
+    """Put the personal data back into every string of a structured answer (placeholders → values)."""
+    from pydantic import BaseModel
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return masker.unmask(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    if isinstance(data, BaseModel):
+        return type(data).model_validate(walk(data.model_dump()))
+    return walk(data)
 
 
 def _elapsed_ms(started: float) -> int:

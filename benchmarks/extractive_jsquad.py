@@ -19,7 +19,6 @@ chunk of its own article left out (the next k hits of other articles).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 import unicodedata
@@ -29,11 +28,11 @@ import numpy as np
 
 from assistant.extractive import extract
 from assistant.retrieval.base import Hit
-from assistant.retrieval.local_store import LocalIndex, build_in_memory
+from assistant.retrieval.local_store import LocalIndex
 from assistant.tasks.ask import RELEVANCE_THRESHOLD, relevant_hits
-from core.model import Chunk, Document
-from evals.squad import Question, load_squad
-from ingest.chunking import chunk_documents
+from core.model import Chunk
+from evals.index import build_eval_index
+from evals.squad import Question
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared/datasets/jsquad/valid-v1.3.json"
 CACHE_DIR = Path("/tmp/yakuba-bench-cache")
@@ -48,26 +47,10 @@ def _nfkc(text: str) -> str:
 
 def build_index(path: Path, embedder_name: str) -> tuple[LocalIndex, list[Question], dict[str, str]]:
     """The index, the questions, and each question's article title (by paragraph id)."""
-    from assistant.config import get_settings
-    from assistant.retrieval.embedders import get_embedder
-
-    settings = get_settings()
-    paragraphs, questions = load_squad(path)
-    docs = [Document(text=p.text, source=f"squad/{p.pid}", title=p.title) for p in paragraphs]
-    chunks = chunk_documents(docs, size=settings.chunk_size, overlap=settings.chunk_overlap)
-    embedder = get_embedder(embedder_name)
-    key = hashlib.sha256("\x00".join([embedder.name, *(c.search_text for c in chunks)]).encode()).hexdigest()
-    cache = CACHE_DIR / f"{embedder.name}-{key[:16]}.npy"
-    if cache.exists():
-        vectors = np.load(cache)
-    else:
-        started = time.perf_counter()
-        vectors = embedder.embed_documents([c.search_text for c in chunks])
-        print(f"embedded {len(chunks)} chunks in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        np.save(cache, vectors)
-    titles = {p.pid: p.title for p in paragraphs}
-    return build_in_memory(chunks, embedder, vectors=vectors), questions, titles
+    built = build_eval_index(
+        path, embedder_name, cache_dir=CACHE_DIR, log=lambda line: print(line, file=sys.stderr)
+    )
+    return built.index, built.questions, built.titles
 
 
 def contains_answer(text: str, answers: list[str]) -> bool:

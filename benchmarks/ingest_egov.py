@@ -42,9 +42,10 @@ def main() -> None:
     if not DATASET.exists():
         sys.exit(f"needs {DATASET} (the shared datasets); not present in this checkout")
 
+    from assistant.backends.embedders import get_embedder
     from assistant.config import get_settings
-    from assistant.retrieval.embedders import get_embedder
     from assistant.retrieval.local_store import LocalIndex
+    from assistant.retrieval.local_target import LocalIndexTarget
     from ingest.pipeline import IngestOptions, IngestPipeline
 
     settings = get_settings()
@@ -63,7 +64,7 @@ def main() -> None:
         options = IngestOptions(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
 
         started = time.perf_counter()
-        first = IngestPipeline(index_dir, embedder, options).run([corpus])
+        first = IngestPipeline(LocalIndexTarget(index_dir), embedder, options).run([corpus])
         wall = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -75,7 +76,7 @@ def main() -> None:
         raw_rate = len(sample) / (time.perf_counter() - t0)
 
         t0 = time.perf_counter()
-        second = IngestPipeline(index_dir, embedder, options).run([corpus])
+        second = IngestPipeline(LocalIndexTarget(index_dir), embedder, options).run([corpus])
         second_wall = time.perf_counter() - t0
 
         store = LocalIndex.open(index_dir, embedder=embedder)

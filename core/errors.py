@@ -70,3 +70,15 @@ class RecordConflict(YakubaError):
 
 class InvalidRecord(YakubaError):
     """A record whose values break a rule of the schema (e.g. clearance outside 1..3)."""
+
+
+class InvalidModelOutput(YakubaError):
+    """A model's structured output did not match the task's schema, even after one retry."""
+
+
+class Cancelled(YakubaError):
+    """The caller cancelled the task (went away, or pressed stop); nothing more is generated."""
+
+
+class TaskTimeout(Cancelled):
+    """The task ran past its time limit and was stopped."""

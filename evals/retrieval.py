@@ -1,21 +1,21 @@
 """Retrieval evaluation over a SQuAD-format file: the project's hybrid index against baselines.
 
 Every paragraph becomes a document (its article title as the heading) that goes through the real chunker and
-the real local store; each question is searched and the gold item is the question's own paragraph. Baselines run
+the real local store, in memory (evals/index.py); each question is searched and the gold item is the question's
+own paragraph. Baselines run
 in the same process on the same data: BM25 only and dense only (same index), and a naive LangChain pipeline
 (RecursiveCharacterTextSplitter 500/50 + LangChain's FAISS vector store + the same embedder).
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.model import Document
+from evals.index import build_eval_index
 from evals.metrics import latency_percentiles, rank_of, ranking_metrics
-from evals.squad import Paragraph, Question, load_squad
+from evals.squad import Paragraph, Question
 
 EVAL_VERSION = 1
 
@@ -23,10 +23,6 @@ EVAL_VERSION = 1
 def _dedupe(pids: list[str]) -> list[str]:
     seen: set[str] = set()
     return [p for p in pids if not (p in seen or seen.add(p))]
-
-
-def _documents(paragraphs: list[Paragraph]) -> list[Document]:
-    return [Document(text=p.text, source=f"squad/{p.pid}", title=p.title) for p in paragraphs]
 
 
 def _score(questions: list[Question], search: Callable[[str], list[str]], k: int) -> dict:
@@ -81,44 +77,32 @@ def evaluate_squad(path: Path, embedder_name: str, *, k: int = 10, limit: int | 
                    chunk_size: int = 400, chunk_overlap: int = 1, alpha: float | None = None,
                    baselines: bool = True) -> dict:
     """Run the hybrid index and the baselines; return one JSON-ready dict."""
-    from assistant.retrieval.embedders import get_embedder
-    from assistant.retrieval.local_store import LocalIndex
-    from ingest.chunking import chunk_documents
-
-    paragraphs, questions = load_squad(path)
+    built = build_eval_index(path, embedder_name, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                             alpha=alpha)
+    paragraphs, questions, store = built.paragraphs, built.questions, built.index
     if limit:
         questions = questions[:limit]
-    embedder = get_embedder(embedder_name)
+    index_seconds = round(built.seconds, 2)
 
-    with tempfile.TemporaryDirectory(prefix="yakuba-eval-") as tmp:
-        started = time.perf_counter()
-        chunks = chunk_documents(_documents(paragraphs), size=chunk_size, overlap=chunk_overlap)
-        vectors = embedder.embed_documents([c.search_text for c in chunks])
-        LocalIndex.write_generation(Path(tmp), chunks, vectors, embedder_name=embedder.name,
-                                    dim=embedder.dim, files={})
-        store = LocalIndex.open(Path(tmp), embedder=embedder, alpha=alpha)
-        index_seconds = time.perf_counter() - started
+    def searcher(mode: str) -> Callable[[str], list[str]]:
+        def search(query: str) -> list[str]:
+            return built.paragraph_ids(store.search(query, k=k * 3, mode=mode))
 
-        def searcher(mode: str) -> Callable[[str], list[str]]:
-            def search(query: str) -> list[str]:
-                hits = store.search(query, k=k * 3, mode=mode)
-                return _dedupe([h.chunk.source.removeprefix("squad/") for h in hits])
+        return search
 
-            return search
-
-        result = {
-            "version": EVAL_VERSION,
-            "dataset": str(path),
-            "embedder": embedder.name,
-            "n_paragraphs": len(paragraphs),
-            "n_chunks": len(chunks),
-            **_score(questions, searcher("hybrid"), k),
-            "index_seconds": round(index_seconds, 2),
+    result = {
+        "version": EVAL_VERSION,
+        "dataset": str(path),
+        "embedder": built.embedder.name,
+        "n_paragraphs": len(paragraphs),
+        "n_chunks": len(store),
+        **_score(questions, searcher("hybrid"), k),
+        "index_seconds": index_seconds,
+    }
+    if baselines:
+        result["baselines"] = {
+            "bm25": {**_score(questions, searcher("bm25"), k), "index_seconds": index_seconds},
+            "dense": {**_score(questions, searcher("dense"), k), "index_seconds": index_seconds},
+            "langchain_naive": naive_langchain(paragraphs, questions, built.embedder, k),
         }
-        if baselines:
-            result["baselines"] = {
-                "bm25": {**_score(questions, searcher("bm25"), k), "index_seconds": result["index_seconds"]},
-                "dense": {**_score(questions, searcher("dense"), k), "index_seconds": result["index_seconds"]},
-                "langchain_naive": naive_langchain(paragraphs, questions, embedder, k),
-            }
     return result

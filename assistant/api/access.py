@@ -10,10 +10,10 @@ conversation messages), so a user whose rights shrank does not keep seeing what 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from assistant.retrieval.base import Filters
+from assistant.tasks.base import Principal
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -29,19 +29,21 @@ HIDDEN_ANSWER = (
 
 def user_filters(user: User, **scope: Any) -> Filters:
     """The user's access filters, plus optional scope filters (doc_type, date_from, date_to)."""
-    return Filters(groups=list(user.groups or []), max_classification=user.clearance, **scope)
+    return principal_of(user).filters(**scope)
 
 
 def may_see(user: User, chunk: Chunk) -> bool:
     return user_filters(user).allows(chunk)
 
 
+def principal_of(user: User) -> Principal:
+    """The user as the task runner sees them: the same groups and clearance rule everywhere."""
+    return Principal(name=user.name, groups=list(user.groups or []), clearance=user.clearance, is_admin=user.is_admin)
+
+
 def may_use_backend(settings: Settings, user: User, address: str) -> bool:
     """False when `backend_groups` restricts the backend to groups the user is not in."""
-    for pattern, groups in settings.backend_groups.items():
-        if fnmatch(address, pattern) and not set(groups) & set(user.groups or []):
-            return False
-    return True
+    return principal_of(user).may_use(settings, address)
 
 
 def stored_citation(citation: dict[str, Any], chunk: Chunk) -> dict[str, Any]:

@@ -6,12 +6,9 @@ its parts to the routes.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,12 +20,11 @@ from assistant.api.ratelimit import UserRateLimiter
 from core.errors import IndexNotFound
 
 if TYPE_CHECKING:
-    from assistant.audit import AuditSink
     from assistant.config import Settings
     from assistant.records import DbAuditSink
     from assistant.retrieval.base import Embedder
     from assistant.retrieval.local_store import LocalIndex
-    from assistant.router import Router
+    from assistant.tasks.runner import Runner
 
 
 class StoreProvider:
@@ -64,6 +60,7 @@ class StoreProvider:
                     self.embedder,
                     alpha=self.settings.fusion_alpha,
                     pool=self.settings.candidate_pool,
+                    policy=self.settings.classification_policy,  # may a query go to the embedder?
                 )
             return self._index
 
@@ -77,37 +74,9 @@ class StoreProvider:
         """The embedder new chunks must be embedded with: the index's own, else the configured one."""
         if self.embedder is not None:
             return self.embedder
-        from assistant.retrieval.embedders import get_embedder
+        from assistant.ingesting import embedder_for
 
-        index = self.get_or_none()
-        return get_embedder(index.embedder_name if index is not None else self.settings.embedder)
-
-
-class RouterPool:
-    """Routers lent out one request at a time.
-
-    A Router keeps per-request state (`last_result`) and caches its backend clients (building a
-    Bedrock client takes tens of milliseconds), so each concurrent request borrows its own and
-    gives it back for the next one.
-    """
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._idle: queue.SimpleQueue[Router] = queue.SimpleQueue()
-
-    @contextmanager
-    def lease(self, audit: AuditSink) -> Iterator[Router]:
-        from assistant.router import Router
-
-        try:
-            router = self._idle.get_nowait()
-        except queue.Empty:
-            router = Router(self.settings, audit=audit)
-        router.audit = audit
-        try:
-            yield router
-        finally:
-            self._idle.put(router)
+        return embedder_for(self.settings, self.index_dir)
 
 
 class BackendStatus:
@@ -139,7 +108,7 @@ class ApiContext:
     write_sessions: sessionmaker[Session]  # writes: SQLite write lock from the first statement; keep short
     audit_sink: DbAuditSink
     stores: StoreProvider
-    routers: RouterPool
+    runner: Runner  # one runner and one stateless router for every request
     limiter: UserRateLimiter
     chat_executor: ThreadPoolExecutor
     backend_status: BackendStatus
@@ -150,14 +119,16 @@ class ApiContext:
         from assistant.records import DbAuditSink, init_db, make_session_factory
 
         engine = init_db(settings.resolved_database_url)
+        audit_sink = DbAuditSink(engine)
+        stores = StoreProvider(settings, embedder)
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine, lock=False),
             write_sessions=make_session_factory(engine),
-            audit_sink=DbAuditSink(engine),
-            stores=StoreProvider(settings, embedder),
-            routers=RouterPool(settings),
+            audit_sink=audit_sink,
+            stores=stores,
+            runner=_runner(settings, audit_sink, stores),
             limiter=UserRateLimiter(settings.rate_limit_per_minute),
             chat_executor=ThreadPoolExecutor(settings.chat_workers, thread_name_prefix="yakuba-chat"),
             backend_status=BackendStatus(settings),
@@ -166,3 +137,10 @@ class ApiContext:
     def close(self) -> None:
         self.chat_executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
+
+
+def _runner(settings: Settings, audit: DbAuditSink, stores: StoreProvider) -> Runner:
+    from assistant.router import Router
+    from assistant.tasks.runner import Runner
+
+    return Runner(settings, Router(settings, audit=audit), stores.get)

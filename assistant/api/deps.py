@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from assistant.api.auth import resolve_user
-from assistant.api.context import ApiContext, RouterPool
+from assistant.api.context import ApiContext
 from assistant.config import Settings
 from assistant.records.models import User
 from assistant.retrieval.local_store import LocalIndex
@@ -90,10 +90,3 @@ def get_store(ctx: ContextDep) -> LocalIndex:
 
 
 StoreDep = Annotated[LocalIndex, Depends(get_store)]
-
-
-def get_router_pool(ctx: ContextDep) -> RouterPool:
-    return ctx.routers
-
-
-RouterDep = Annotated[RouterPool, Depends(get_router_pool)]

@@ -20,15 +20,18 @@ from assistant.api.schemas import ErrorBody
 from core.errors import (
     AccessDenied,
     BackendUnavailable,
+    Cancelled,
     ColumnMappingError,
     CorruptFile,
     FileTooLarge,
     IndexMismatch,
     IndexNotFound,
+    InvalidModelOutput,
     InvalidRecord,
     PolicyRefused,
     RecordConflict,
     RecordNotFound,
+    TaskTimeout,
     UnknownBackendError,
     UnknownEmbedderError,
     UnsupportedFile,
@@ -79,6 +82,9 @@ ERROR_CODES: dict[type[YakubaError], tuple[int, str]] = {
     IndexMismatch: (503, "index_mismatch"),
     BackendUnavailable: (503, "backend_unavailable"),
     ChatTimeout: (504, "timeout"),
+    TaskTimeout: (504, "timeout"),
+    Cancelled: (503, "cancelled"),
+    InvalidModelOutput: (502, "invalid_model_output"),
     LabelError: (422, "unprocessable"),
     YakubaError: (500, "internal_error"),  # every other error type: logged, generic message to the user
 }
@@ -93,7 +99,7 @@ HTTP_STATUS_ERRORS: dict[int, tuple[str, str]] = {
         "送信されたデータが上限を超えています。内容を減らすか、ファイルを分けて送信してください。",
     ),
 }
-PUBLIC_5XX = (503, 504)  # unavailable or slow: the exception's message tells the user what to do
+PUBLIC_5XX = (502, 503, 504)  # unavailable or slow: the exception's message tells the user what to do
 INTERNAL_MESSAGE = (
     "内部エラーが発生しました。時間をおいて再度お試しいただき、解決しない場合は管理者にお問い合わせください。"
 )
@@ -109,6 +115,7 @@ _DESCRIPTIONS = {
     415: "Unsupported upload type.",
     422: "Invalid request fields, or an upload that could not be ingested.",
     429: "Rate limit exceeded; see the Retry-After header.",
+    502: "The model's structured output did not match the schema, even after one retry.",
     503: "Index, database or model backends unavailable.",
     504: "The model did not answer in time.",
 }

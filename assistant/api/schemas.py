@@ -90,6 +90,12 @@ class ChatResponse(ApiModel):
     mode: Literal["llm", "extractive"] = Field(description="llm = generated; extractive = quoted.")
     usage: UsageOut = Field(description="Tokens and cost of this answer.")
     notice: str | None = Field(None, description="A note shown with the answer (Japanese).")
+    requested_backend: str | None = Field(
+        None, description="The backend chosen first, when another one answered (re-routing or fallback)."
+    )
+    substitution: str | None = Field(
+        None, description="Why another backend answered (Japanese); shown with the answer. None = as chosen."
+    )
     conversation_id: str = Field(description="The conversation the question and answer were stored in.")
     message_id: int = Field(description="Id of the stored answer (for POST /feedback).")
 

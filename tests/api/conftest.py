@@ -49,6 +49,7 @@ def embedder() -> BigramEmbedder:
 
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory, embedder) -> Path:
+    from assistant.retrieval.local_target import LocalIndexTarget
     from ingest.pipeline import IngestPipeline
 
     corpus = tmp_path_factory.mktemp("corpus")
@@ -57,7 +58,7 @@ def built_index(tmp_path_factory, embedder) -> Path:
         (corpus / folder / ".yakuba.json").write_text(json.dumps(labels), encoding="utf-8")
         (corpus / folder / name).write_text(text, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("index")
-    summary = IngestPipeline(index_dir, embedder).run([corpus / f for f in CORPUS])
+    summary = IngestPipeline(LocalIndexTarget(index_dir), embedder).run([corpus / f for f in CORPUS])
     assert summary.exit_code == 0, summary.render()
     return index_dir
 

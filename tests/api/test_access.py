@@ -101,6 +101,7 @@ def test_history_is_refiltered_when_the_readers_rights_shrink(api):
 
 
 def test_history_is_refiltered_when_a_document_is_reclassified(api, embedder, tmp_path):
+    from assistant.retrieval.local_target import LocalIndexTarget
     from ingest.pipeline import IngestPipeline
 
     answer = api.post("/chat", "alice", json={"message": QUESTIONS["zaisei"]}).json()
@@ -109,7 +110,7 @@ def test_history_is_refiltered_when_a_document_is_reclassified(api, embedder, tm
     folder.mkdir()
     (folder / ".yakuba.json").write_text(json.dumps({**labels, "classification": 3}), encoding="utf-8")
     (folder / name).write_text(text, encoding="utf-8")
-    assert IngestPipeline(api.ctx.stores.index_dir, embedder).run([folder]).exit_code == 0
+    assert IngestPipeline(LocalIndexTarget(api.ctx.stores.index_dir), embedder).run([folder]).exit_code == 0
 
     response = api.get(f"/conversations/{answer['conversation_id']}", "alice")
     assert leaks(response.text, "zaisei") == []

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from assistant.tasks.runner import NO_MODEL_REASON
+from core.errors import Cancelled
+
 PUBLIC_QUESTION = "住民票の写しの交付手数料はいくらですか"
 ZAISEI_QUESTION = "予算編成の秘匿コードは何ですか"
 
@@ -106,6 +109,7 @@ def test_every_chat_call_is_audited(make_api):
     rows = api.get("/audit", "kanri", params={"limit": 50}).json()["items"][::-1]
     assert [(r["user"], r["task"], r["outcome"]) for r in rows] == [(u, "ask", o) for u, _, _, o in calls]
     assert rows[3]["error"] and "権限" in rows[3]["error"]
+    assert rows[1]["reason"] == NO_MODEL_REASON and rows[1]["chunk_ids"] == []  # answered without a model
 
 
 def test_feedback_on_own_answers_only(api):
@@ -144,16 +148,16 @@ def test_slow_backends_time_out(make_api, fake_bedrock):
 
 
 def test_an_abandoned_answer_is_stopped_and_audited_as_cancelled(api):
-    from assistant.api.chat_flow import ChatAbandoned, ChatJob
+    from assistant.api.chat_flow import ChatJob
     from assistant.api.schemas import ChatRequest
     from assistant.records import get_user
     from assistant.records.models import AuditLog
 
     with api.ctx.sessions() as session:
         bob = get_user(session, "bob")
-    job = ChatJob(api.ctx, bob, ChatRequest(message=PUBLIC_QUESTION), api.ctx.routers)
+    job = ChatJob(api.ctx, bob, ChatRequest(message=PUBLIC_QUESTION))
     job.abandon()  # as when the client of a stream disconnects
-    with pytest.raises(ChatAbandoned):
+    with pytest.raises(Cancelled):
         job.run()
     with api.ctx.sessions() as session:
         (row,) = session.query(AuditLog).all()

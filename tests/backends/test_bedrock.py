@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.audit import JsonlAuditSink
+from assistant.backends.base import Reply
 from assistant.backends.bedrock import location_for
 from assistant.backends.registry import resolve
 from assistant.config import Settings
 from assistant.router import ModelRequest, Router
-from core.model import Chunk
 
 ALIASES = {
     "bedrock/claude-sonnet-4-5": "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -25,11 +25,10 @@ def settings(tmp_path, fake_bedrock):
 
 def ask(settings, backend, system="あなたは職員です。", prompt="質問です。"):
     router = Router(settings, JsonlAuditSink(settings.home / "audit.jsonl"))
-    request = ModelRequest(
-        task="ask", question="質問", system=system, prompt=prompt, chunks=[], backend=backend
-    )
-    pieces = list(router.stream(request))
-    return pieces, router.last_result
+    request = ModelRequest(task="ask", system=system, prompt=prompt, backend=backend)
+    pieces: list[str] = []
+    result = router.call(request, on_text=pieces.append)
+    return pieces, result
 
 
 def test_switching_aliases_sends_the_configured_model_ids(settings, fake_bedrock):
@@ -116,7 +115,7 @@ def test_read_timeout_counts_as_transient_and_falls_back(settings, fake_bedrock)
     fake_bedrock.delay_seconds = 1.0
     router = Router(settings, JsonlAuditSink(settings.home / "audit.jsonl"))
     text = "窓口は市民課です。"
-    chunks = [Chunk("c1", text, text, "a.txt", "案内")]
-    result = router.invoke(ModelRequest("ask", "窓口は", "", text, chunks, backend="bedrock/nova-lite"))
+    offline = lambda: Reply(text=text)  # noqa: E731
+    result = router.call(ModelRequest("ask", "", text, backend="bedrock/nova-lite", offline=offline))
     assert result.attempts[0] == ("bedrock/nova-lite", "transient:ReadTimeoutError")
     assert result.decision.address == "offline/extractive"

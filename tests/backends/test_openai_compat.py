@@ -26,10 +26,10 @@ def settings(tmp_path, fake_openai):
 
 def ask(settings, prompt="質問です。電話03-1234-5678"):
     router = Router(settings, JsonlAuditSink(settings.home / "audit.jsonl"))
-    request = ModelRequest(
-        "ask", "質問", "職員として答えてください。", prompt, [], backend="openai/fake-chat"
-    )
-    return "".join(router.stream(request)), router.last_result
+    request = ModelRequest("ask", "職員として答えてください。", prompt, backend="openai/fake-chat")
+    pieces: list[str] = []
+    result = router.call(request, on_text=pieces.append)
+    return "".join(pieces), result
 
 
 def test_streams_from_the_configured_server(settings, fake_openai):

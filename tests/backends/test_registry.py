@@ -1,4 +1,4 @@
-"""Addresses, configuration overrides and lazy imports."""
+"""Addresses, configuration overrides and lazy imports (one `LazyRegistry` for chat providers and embedders)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from assistant.backends import registry
 from assistant.backends.base import BackendSpec
 from assistant.config import Settings
-from core.errors import UnknownBackendError
+from core.errors import UnknownBackendError, UnknownEmbedderError
 
 
 @pytest.fixture
@@ -60,7 +60,8 @@ def test_a_provider_can_be_registered(settings, monkeypatch):
         def spec(self, settings, name):
             return spec
 
-    monkeypatch.setitem(registry._PROVIDERS, "lab", LabProvider())
+    monkeypatch.setattr(registry, "PROVIDERS", registry.PROVIDERS.copy())
+    registry.register_provider("lab", LabProvider())
     assert registry.resolve(settings, "lab/echo") == spec
     assert spec in registry.list_specs(settings)
 
@@ -73,3 +74,27 @@ def test_routing_modules_import_no_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_lazy_registry_imports_an_entry_on_first_use(tmp_path, monkeypatch):
+    (tmp_path / "yakuba_lazy_entry.py").write_text("VALUE = object()\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    lazy = registry.LazyRegistry(lambda name, known: UnknownEmbedderError(f"{name} not in {known}"))
+    lazy.register("x", "yakuba_lazy_entry:VALUE")
+    assert "x" in lazy and not lazy.is_loaded("x") and "yakuba_lazy_entry" not in sys.modules
+    value = lazy.get("x")
+    assert value is sys.modules["yakuba_lazy_entry"].VALUE and lazy.is_loaded("x") and lazy.get("x") is value
+    copy = lazy.copy()
+    copy.register("y", 1)
+    assert "y" not in lazy and copy.names() == ["x", "y"]
+    with pytest.raises(UnknownEmbedderError, match=r"z not in \['x'\]"):
+        lazy.get("z")
+    monkeypatch.delitem(sys.modules, "yakuba_lazy_entry")
+
+
+def test_chat_providers_and_embedders_share_the_mechanism():
+    from assistant.backends import embedders
+
+    assert isinstance(registry.PROVIDERS, registry.LazyRegistry)
+    assert isinstance(embedders.EMBEDDERS, registry.LazyRegistry)
+    assert {"bedrock", "offline"} <= set(registry.PROVIDERS) & set(embedders.EMBEDDERS)

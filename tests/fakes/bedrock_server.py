@@ -3,6 +3,12 @@
 Operations (paths as botocore builds them; the model id is URL-encoded in the path):
   POST /model/{modelId}/converse         -> Converse JSON response
   POST /model/{modelId}/converse-stream  -> application/vnd.amazon.eventstream body
+  With a `toolConfig` in the request (structured output through tool use), both answer with one
+  `toolUse` content block and stopReason "tool_use": Converse as {toolUseId, name, input}, the
+  stream as contentBlockStart (toolUse start) / contentBlockDelta (`toolUse.input` JSON text
+  pieces) / contentBlockStop. The input comes from `script_structured`, else it is synthesised
+  from the tool's JSON schema; scripted arguments that are not valid JSON give Converse an empty
+  message with stopReason "malformed_tool_use" (the stream sends the text as it is).
   POST /model/{modelId}/invoke           -> Titan Text Embeddings v2 / Cohere Embed Multilingual v3
 
 Errors carry the `x-amzn-ErrorType` header and a `{"message": ...}` body, which botocore's
@@ -22,13 +28,20 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tests.fakes import eventstream
-from tests.fakes.scripted_server import FakeRequestHandler, Reply, ScriptedServer, run_cli
+from tests.fakes.scripted_server import (
+    FakeRequestHandler,
+    Reply,
+    ScriptedServer,
+    StructuredReply,
+    run_cli,
+)
 from tests.fakes.synthetic import (
     cited_reply,
     estimate_tokens,
     first_sentence,
     first_source_sentence,
     hashed_embedding,
+    object_for_schema,
     split_deltas,
 )
 
@@ -91,9 +104,19 @@ class FakeBedrock(ScriptedServer):
                 raise BedrockError.validation("The request body is not valid JSON.")
             if operation == "InvokeModel":
                 _send_invoke(handler, model_id, body)
+            elif body.get("toolConfig"):
+                name, schema = _offered_tool(body)
+                structured = self.next_structured() or StructuredReply(
+                    object_for_schema(schema, cited_reply(_first_source(body)))
+                )
+                usage = _usage(structured, body, structured.arguments_text)
+                if operation == "Converse":
+                    _send_converse_tool_use(handler, name, structured, usage, started)
+                else:
+                    _send_converse_stream_tool_use(handler, name, structured, usage, started)
             else:
                 reply = self.next_reply() or Reply(cited_reply(_first_source(body)))
-                usage = _usage(reply, body)
+                usage = _usage(reply, body, reply.text)
                 if operation == "Converse":
                     _send_converse(handler, reply.text, usage, started)
                 else:
@@ -133,12 +156,23 @@ def _first_source(body: dict) -> str | None:
     return first_source_sentence(_blocks_text(blocks)) or first_source_sentence(system_text)
 
 
-def _usage(reply: Reply, body: dict) -> dict[str, int]:
+def _offered_tool(body: dict) -> tuple[str, dict]:
+    """The tool the model answers with: the forced one (`toolChoice.tool`), else the first offered."""
+    config = body.get("toolConfig") or {}
+    specs = [tool["toolSpec"] for tool in config.get("tools") or [] if isinstance(tool.get("toolSpec"), dict)]
+    if not specs:
+        raise BedrockError.validation("The toolConfig field must define at least one tool specification.")
+    forced = ((config.get("toolChoice") or {}).get("tool") or {}).get("name")
+    spec = next((s for s in specs if s.get("name") == forced), specs[0])
+    return spec.get("name", ""), (spec.get("inputSchema") or {}).get("json") or {}
+
+
+def _usage(reply: Reply | StructuredReply, body: dict, output_text: str) -> dict[str, int]:
     prompt = _blocks_text(body.get("system") or [])
     for message in body.get("messages") or []:
         prompt += _blocks_text(message.get("content") or [])
     input_tokens = reply.input_tokens if reply.input_tokens is not None else estimate_tokens(prompt)
-    output_tokens = reply.output_tokens if reply.output_tokens is not None else estimate_tokens(reply.text)
+    output_tokens = reply.output_tokens if reply.output_tokens is not None else estimate_tokens(output_text)
     return {
         "inputTokens": input_tokens,
         "outputTokens": output_tokens,
@@ -178,6 +212,41 @@ def _send_converse_stream(handler: FakeRequestHandler, text: str, usage: dict, s
         handler.write_chunk(eventstream.encode_event("contentBlockDelta", event))
     handler.write_chunk(eventstream.encode_event("contentBlockStop", {"contentBlockIndex": 0}))
     handler.write_chunk(eventstream.encode_event("messageStop", {"stopReason": "end_turn"}))
+    metadata = {"usage": usage, "metrics": {"latencyMs": _latency_ms(started)}}
+    handler.write_chunk(eventstream.encode_event("metadata", metadata))
+    handler.end_chunked()
+
+
+def _tool_use_id() -> str:
+    return f"tooluse_{uuid.uuid4().hex[:22]}"
+
+
+def _send_converse_tool_use(
+    handler: FakeRequestHandler, name: str, reply: StructuredReply, usage: dict, started: float
+) -> None:
+    valid, document = reply.document
+    blocks = [{"toolUse": {"toolUseId": _tool_use_id(), "name": name, "input": document}}] if valid else []
+    body = {
+        "output": {"message": {"role": "assistant", "content": blocks}},
+        "stopReason": "tool_use" if valid else "malformed_tool_use",
+        "usage": usage,
+        "metrics": {"latencyMs": _latency_ms(started)},
+    }
+    handler.send_json(200, body, _request_id())
+
+
+def _send_converse_stream_tool_use(
+    handler: FakeRequestHandler, name: str, reply: StructuredReply, usage: dict, started: float
+) -> None:
+    handler.start_chunked(eventstream.CONTENT_TYPE, _request_id())
+    handler.write_chunk(eventstream.encode_event("messageStart", {"role": "assistant"}))
+    start = {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": _tool_use_id(), "name": name}}}
+    handler.write_chunk(eventstream.encode_event("contentBlockStart", start))
+    for delta in split_deltas(reply.arguments_text):
+        event = {"contentBlockIndex": 0, "delta": {"toolUse": {"input": delta}}}
+        handler.write_chunk(eventstream.encode_event("contentBlockDelta", event))
+    handler.write_chunk(eventstream.encode_event("contentBlockStop", {"contentBlockIndex": 0}))
+    handler.write_chunk(eventstream.encode_event("messageStop", {"stopReason": "tool_use"}))
     metadata = {"usage": usage, "metrics": {"latencyMs": _latency_ms(started)}}
     handler.write_chunk(eventstream.encode_event("metadata", metadata))
     handler.end_chunked()

@@ -3,7 +3,12 @@
 Paths (the client's `base_url` is `FakeOpenAI.url`, which ends in `/v1`):
   POST /v1/chat/completions  -> chat.completion, or `text/event-stream` chunks when `stream` is true
                                 (a final usage chunk with empty choices when
-                                `stream_options.include_usage`), ended by `data: [DONE]`
+                                `stream_options.include_usage`), ended by `data: [DONE]`.
+                                With `tools` in the request (structured output through function
+                                calling) the answer is one `tool_calls` entry (finish_reason
+                                "tool_calls"), streamed as an id/name delta then `arguments` pieces;
+                                its arguments come from `script_structured`, else they are
+                                synthesised from the function's JSON schema.
   GET  /v1/models            -> model list
   POST /v1/embeddings        -> float or base64 (little-endian float32) vectors
 
@@ -20,12 +25,19 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fakes.scripted_server import FakeRequestHandler, Reply, ScriptedServer, run_cli
+from tests.fakes.scripted_server import (
+    FakeRequestHandler,
+    Reply,
+    ScriptedServer,
+    StructuredReply,
+    run_cli,
+)
 from tests.fakes.synthetic import (
     cited_reply,
     estimate_tokens,
     first_source_sentence,
     hashed_embedding,
+    object_for_schema,
     split_deltas,
 )
 
@@ -105,10 +117,26 @@ class FakeOpenAI(ScriptedServer):
             if operation == "embeddings":
                 _send_embeddings(handler, body)
                 return
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            if body.get("tools"):
+                name, schema = _offered_function(body)
+                structured = self.next_structured() or StructuredReply(
+                    object_for_schema(schema, cited_reply(_first_source(body)))
+                )
+                usage = _usage(structured, body, structured.arguments_text)
+                call = {
+                    "id": f"call_{uuid.uuid4().hex[:24]}",
+                    "name": name,
+                    "arguments": structured.arguments_text,
+                }
+                if body.get("stream"):
+                    _send_stream(handler, body.get("model", ""), "", usage if include_usage else None, call)
+                else:
+                    _send_completion(handler, body.get("model", ""), "", usage, call)
+                return
             reply = self.next_reply() or Reply(cited_reply(_first_source(body)))
-            usage = _usage(reply, body)
+            usage = _usage(reply, body, reply.text)
             if body.get("stream"):
-                include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
                 _send_stream(handler, body.get("model", ""), reply.text, usage if include_usage else None)
             else:
                 _send_completion(handler, body.get("model", ""), reply.text, usage)
@@ -131,11 +159,28 @@ def _first_source(body: dict) -> str | None:
     return first_source_sentence(users[-1] if users else "") or first_source_sentence("\n".join(systems))
 
 
-def _usage(reply: Reply, body: dict) -> dict[str, int]:
+def _offered_function(body: dict) -> tuple[str, dict]:
+    """The function the model calls: the one named by `tool_choice`, else the first offered."""
+    functions = [
+        tool["function"]
+        for tool in body.get("tools") or []
+        if isinstance(tool, dict)
+        and tool.get("type") == "function"
+        and isinstance(tool.get("function"), dict)
+    ]
+    if not functions:
+        raise OpenAIError.invalid("'tools' must contain at least one tool of type 'function'.")
+    choice = body.get("tool_choice")
+    forced = ((choice.get("function") or {}).get("name")) if isinstance(choice, dict) else None
+    function = next((f for f in functions if f.get("name") == forced), functions[0])
+    return function.get("name", ""), function.get("parameters") or {}
+
+
+def _usage(reply: Reply | StructuredReply, body: dict, output_text: str) -> dict[str, int]:
     prompt = "".join(_content_text(m.get("content")) for m in body.get("messages") or [])
     prompt_tokens = reply.input_tokens if reply.input_tokens is not None else estimate_tokens(prompt)
     completion_tokens = (
-        reply.output_tokens if reply.output_tokens is not None else estimate_tokens(reply.text)
+        reply.output_tokens if reply.output_tokens is not None else estimate_tokens(output_text)
     )
     return {
         "prompt_tokens": prompt_tokens,
@@ -160,21 +205,37 @@ def _completion_head(model: str, obj: str, completion_id: str, created: int) -> 
     }
 
 
-def _send_completion(handler: FakeRequestHandler, model: str, text: str, usage: dict) -> None:
+def _send_completion(
+    handler: FakeRequestHandler, model: str, text: str, usage: dict, call: dict | None = None
+) -> None:
+    """A chat.completion; with `call` ({id, name, arguments}) a function call instead of text."""
     body = _completion_head(model, "chat.completion", f"chatcmpl-{uuid.uuid4().hex}", int(time.time()))
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+    if call is not None:
+        message["content"] = None
+        message["tool_calls"] = [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": call["arguments"]},
+            }
+        ]
     body["choices"] = [
         {
             "index": 0,
-            "message": {"role": "assistant", "content": text, "refusal": None},
+            "message": message,
             "logprobs": None,
-            "finish_reason": "stop",
+            "finish_reason": "tool_calls" if call is not None else "stop",
         }
     ]
     body["usage"] = usage
     handler.send_json(200, body)
 
 
-def _send_stream(handler: FakeRequestHandler, model: str, text: str, usage: dict | None) -> None:
+def _send_stream(
+    handler: FakeRequestHandler, model: str, text: str, usage: dict | None, call: dict | None = None
+) -> None:
+    """SSE chunks; with `call` ({id, name, arguments}) a streamed function call instead of text."""
     head = _completion_head(model, "chat.completion.chunk", f"chatcmpl-{uuid.uuid4().hex}", int(time.time()))
 
     def chunk(delta: dict, finish_reason: str | None) -> dict:
@@ -182,9 +243,23 @@ def _send_stream(handler: FakeRequestHandler, model: str, text: str, usage: dict
         # With include_usage, every chunk but the last carries "usage": null.
         return {**head, "choices": [choice], **({"usage": None} if usage else {})}
 
-    chunks = [chunk({"role": "assistant", "content": ""}, None)]
-    chunks += [chunk({"content": delta}, None) for delta in split_deltas(text)]
-    chunks.append(chunk({}, "stop"))
+    if call is None:
+        chunks = [chunk({"role": "assistant", "content": ""}, None)]
+        chunks += [chunk({"content": delta}, None) for delta in split_deltas(text)]
+        chunks.append(chunk({}, "stop"))
+    else:
+        opening = {
+            "index": 0,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["name"], "arguments": ""},
+        }
+        chunks = [chunk({"role": "assistant", "content": None, "tool_calls": [opening]}, None)]
+        chunks += [
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": delta}}]}, None)
+            for delta in split_deltas(call["arguments"])
+        ]
+        chunks.append(chunk({}, "tool_calls"))
     if usage:
         chunks.append({**head, "choices": [], "usage": usage})
     handler.start_chunked("text/event-stream; charset=utf-8")

@@ -1,9 +1,9 @@
 """Shared machinery of the fake model servers.
 
 A `ScriptedServer` is a threaded HTTP/1.1 server on 127.0.0.1 with the control surface tests
-need: a log of every request as it went over the wire, a FIFO of scripted replies, injected
-failures, an artificial delay, and start/stop as a context manager. Subclasses speak one
-provider's protocol in `handle`.
+need: a log of every request as it went over the wire, a FIFO of scripted text replies and one
+of scripted structured replies (tool use / function calling), injected failures, an artificial
+delay, and start/stop as a context manager. Subclasses speak one provider's protocol in `handle`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
@@ -28,6 +29,40 @@ class Reply:
     text: str
     input_tokens: int | None = None
     output_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class StructuredReply:
+    """A scripted tool call answering a request that offers a tool (structured output).
+
+    `input` is the tool input / function arguments (normally a dict). `arguments`, when set, is the
+    exact arguments text sent instead of `json.dumps(input)` wherever the wire carries text (OpenAI
+    `function.arguments`, ConverseStream `toolUse.input` deltas). Converse's non-streamed
+    `toolUse.input` is a JSON document, so there it is parsed; when it is not valid JSON the fake
+    answers with no content and stopReason "malformed_tool_use" (an approximation: the service
+    model lists that stop reason, but the exact real response was not verified).
+    """
+
+    input: Any
+    arguments: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+    @property
+    def arguments_text(self) -> str:
+        if self.arguments is not None:
+            return self.arguments
+        return json.dumps(self.input, ensure_ascii=False)
+
+    @property
+    def document(self) -> tuple[bool, Any]:
+        """(valid, the tool input as a JSON value): what Converse returns as `toolUse.input`."""
+        if self.arguments is None:
+            return True, self.input
+        try:
+            return True, json.loads(self.arguments)
+        except ValueError:
+            return False, None
 
 
 class FakeRequestHandler(BaseHTTPRequestHandler):
@@ -94,6 +129,7 @@ class ScriptedServer(ABC):
         self._initial_delay = delay_seconds
         self.requests: list[dict[str, Any]] = []
         self._replies: deque[Reply] = deque()
+        self._structured: deque[StructuredReply] = deque()
         self._failures: deque[str] = deque()
         self._lock = threading.Lock()
         self._httpd = _HTTPServer((host, port), FakeRequestHandler)
@@ -116,6 +152,31 @@ class ScriptedServer(ABC):
         with self._lock:
             self._replies.append(reply)
 
+    def script_structured(self, payloads: Iterable[Any], usage: dict[str, int] | None = None) -> None:
+        """Queue structured replies (FIFO), consumed one per request that offers a tool.
+
+        Each payload is the tool input / function arguments the fake "model" sends: a dict (or any
+        JSON value), a `str` sent verbatim as the arguments text (to script malformed JSON), or a
+        ready `StructuredReply`. `usage` (`input_tokens` / `output_tokens`) applies to each payload
+        that is not already a `StructuredReply`. When the queue is empty, such a request gets an
+        object synthesised from the offered JSON schema (see `synthetic.object_for_schema`).
+        """
+        usage = usage or {}
+        replies = []
+        for payload in payloads:
+            if isinstance(payload, StructuredReply):
+                replies.append(payload)
+            elif isinstance(payload, str):
+                replies.append(
+                    StructuredReply(None, payload, usage.get("input_tokens"), usage.get("output_tokens"))
+                )
+            else:
+                replies.append(
+                    StructuredReply(payload, None, usage.get("input_tokens"), usage.get("output_tokens"))
+                )
+        with self._lock:
+            self._structured.extend(replies)
+
     def fail_next(self, n: int = 1, kind: str = "throttle") -> None:
         """Make the next `n` requests fail with an error of `kind` (see `error_kinds`)."""
         if kind not in self.error_kinds:
@@ -124,10 +185,11 @@ class ScriptedServer(ABC):
             self._failures.extend([kind] * n)
 
     def reset(self) -> None:
-        """Forget requests, scripted replies and pending failures; restore the start-up delay."""
+        """Forget requests, scripted text and structured replies and pending failures; restore the delay."""
         with self._lock:
             self.requests.clear()
             self._replies.clear()
+            self._structured.clear()
             self._failures.clear()
             self.delay_seconds = self._initial_delay
 
@@ -190,6 +252,11 @@ class ScriptedServer(ABC):
         """The next scripted reply, or None when the queue is empty."""
         with self._lock:
             return self._replies.popleft() if self._replies else None
+
+    def next_structured(self) -> StructuredReply | None:
+        """The next scripted structured reply, or None when that queue is empty."""
+        with self._lock:
+            return self._structured.popleft() if self._structured else None
 
 
 def run_cli(server_cls: type[ScriptedServer], argv: list[str] | None = None) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.retrieval.local_store import LocalIndex
+from assistant.retrieval.local_target import LocalIndexTarget
 from core.errors import IndexMismatch
 from ingest.labels import Labels
 from ingest.pipeline import IngestOptions, IngestPipeline
@@ -36,7 +37,7 @@ def write_tree(root: Path) -> Path:
 
 def run(index: Path, paths: list[Path], embedder=None, **options) -> tuple:
     embedder = embedder or BigramEmbedder()
-    summary = IngestPipeline(index, embedder, IngestOptions(**options)).run(paths)
+    summary = IngestPipeline(LocalIndexTarget(index), embedder, IngestOptions(**options)).run(paths)
     return summary, embedder
 
 
@@ -174,7 +175,7 @@ def test_other_embedder_is_a_clear_error_unless_rebuild(tmp_path):
 
 def test_external_embedder_never_receives_documents_above_its_level(tmp_path):
     docs = write_tree(tmp_path)
-    external = BigramEmbedder(name="bedrock:test")
+    external = BigramEmbedder(name="bedrock/test")
     external.data_location = "apac"
     policy = {3: ["organisation"], 2: ["organisation", "japan"], 1: ["organisation", "japan", "apac", "global"]}
     summary, _ = run(tmp_path / "index", [docs], embedder=external, classification_policy=policy)
@@ -187,6 +188,7 @@ def test_external_embedder_never_receives_documents_above_its_level(tmp_path):
 KILLED_RUN = """
 import sys, time
 from pathlib import Path
+from assistant.retrieval.local_target import LocalIndexTarget
 from ingest.pipeline import IngestOptions, IngestPipeline
 from tests.support.embedder import BigramEmbedder
 
@@ -196,7 +198,7 @@ class Slow(BigramEmbedder):
         time.sleep(60)
         return super().embed_documents(texts)
 
-IngestPipeline(Path(sys.argv[1]), Slow(), IngestOptions()).run([Path(sys.argv[2])])
+IngestPipeline(LocalIndexTarget(Path(sys.argv[1])), Slow(), IngestOptions()).run([Path(sys.argv[2])])
 """
 
 
@@ -221,3 +223,75 @@ def test_killed_ingest_leaves_previous_index_readable(tmp_path):
     assert sorted(c.chunk_id for c in LocalIndex.open(index).chunks) == before
     summary, _ = run(index, [docs])  # the next run finishes the job
     assert summary.files_ingested == 1 and summary.exit_code == 0
+
+
+class MemoryTarget:
+    """An index kept in memory: the pipeline works with any `IndexTarget`, not only local folders."""
+
+    def __init__(self):
+        self.generations: list[dict] = []
+
+    location = "memory"
+
+    def lock(self):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def open_previous(self, *, rebuild):
+        if not self.generations:
+            return None
+        from types import SimpleNamespace
+
+        g = self.generations[-1]
+        return SimpleNamespace(
+            manifest={"files": g["files"]}, chunks=g["chunks"], vectors=g["vectors"],
+            embedder_name=g["embedder_name"], generation=g["name"],
+        )  # fmt: skip
+
+    def write_generation(self, chunks, vectors, *, embedder_name, dim, files):
+        name = f"g{len(self.generations) + 1}"
+        self.generations.append(
+            {"chunks": chunks, "vectors": vectors, "embedder_name": embedder_name, "files": files, "name": name}
+        )
+        return name
+
+
+def test_the_index_target_is_passed_in(tmp_path):
+    docs = write_tree(tmp_path)
+    target = MemoryTarget()
+    embedder = BigramEmbedder()
+    first = IngestPipeline(target, embedder).run([docs])
+    assert first.exit_code == 0 and first.generation == "g1" and first.index_dir == "memory"
+    assert len(target.generations[0]["chunks"]) == first.chunks_total
+    (docs / "通知.txt").write_text("テレワーク勤務について\n\n在宅勤務は週三日までとする。\n", encoding="utf-8")
+    embedder.calls = 0
+    second = IngestPipeline(target, embedder).run([docs])
+    assert second.files_ingested == 1 and second.generation == "g2" and 0 < embedder.calls <= 2
+    with pytest.raises(TypeError, match="LocalIndexTarget"):
+        IngestPipeline(tmp_path / "index", embedder)
+
+
+def test_ingest_imports_nothing_of_assistant():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pkgutil, importlib, ingest;"
+        "[importlib.import_module(m.name) for m in pkgutil.walk_packages(ingest.__path__, 'ingest.')"
+        " if not m.name.endswith('__main__')];"
+        "import ingest.pipeline, ingest.target;"
+        "print(sorted(m for m in sys.modules if m == 'assistant' or m.startswith('assistant.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_an_index_built_with_an_older_embedder_address_takes_new_files(tmp_path):
+    docs = write_tree(tmp_path)
+    index = tmp_path / "index"
+    run(index, [docs], embedder=BigramEmbedder(name="usem3"))  # as written before `offline/usem3`
+    (docs / "追加.md").write_text("# 追加資料\n\n窓口の受付時間は午前八時三十分からとする。\n", encoding="utf-8")
+    summary, _ = run(index, [docs], embedder=BigramEmbedder(name="offline/usem3"))
+    assert summary.exit_code == 0 and summary.files_ingested == 1
+    assert LocalIndex.open(index).embedder_name == "offline/usem3"

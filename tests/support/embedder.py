@@ -11,6 +11,8 @@ import numpy as np
 
 
 class BigramEmbedder:
+    data_location = "organisation"  # runs in the test process, like the offline embedders
+
     def __init__(self, name: str = "test-bigram", dim: int = 256):
         self.name = name
         self.dim = dim

@@ -11,10 +11,11 @@ from assistant.audit import JsonlAuditSink
 from assistant.config import Settings
 from assistant.extractive import EXTRACTIVE_NOTICE, LEAD
 from assistant.prompts import load_prompt
-from assistant.retrieval.base import Filters
 from assistant.retrieval.local_store import build_in_memory
 from assistant.router import Router
-from assistant.tasks.ask import NO_ANSWER, AskRequest, relevance, run_ask
+from assistant.tasks.ask import ASK, NO_ANSWER, AskInput, relevance
+from assistant.tasks.base import Principal
+from assistant.tasks.runner import Runner
 from core.errors import PolicyRefused
 from core.model import Chunk, make_chunk_id
 from tests.support.embedder import BigramEmbedder
@@ -76,7 +77,7 @@ def store():
 
 
 @pytest.fixture
-def router(tmp_path, fake_bedrock):
+def router(tmp_path, fake_bedrock, store):
     settings = Settings(
         home=tmp_path,
         bedrock_endpoint_url=fake_bedrock.url,
@@ -84,7 +85,17 @@ def router(tmp_path, fake_bedrock):
         backend_backoff_max_seconds=0.002,
         backend_timeout_seconds=10,
     )
-    return Router(settings, JsonlAuditSink(tmp_path / "audit.jsonl"))
+    return Runner(settings, Router(settings, JsonlAuditSink(tmp_path / "audit.jsonl")), lambda: store)
+
+
+def run_ask(request: dict, store, runner, on_token=None):
+    """Ask through the shared runner (built over `store`): `request` holds AskInput fields plus backend and
+    groups."""
+    request = dict(request)
+    backend = request.pop("backend", None)
+    groups = request.pop("groups", None)
+    principal = Principal(groups=groups) if groups is not None else None
+    return runner.run(ASK, AskInput(**request), principal, backend=backend, on_token=on_token)
 
 
 def sent(fake_bedrock) -> tuple[str, str]:
@@ -98,9 +109,7 @@ def sent(fake_bedrock) -> tuple[str, str]:
 
 def test_extractive_default_quotes_and_cites(store, router, fake_bedrock):
     pieces: list[str] = []
-    result = run_ask(
-        AskRequest(question="住民票の写しの交付手数料はいくらですか。"), store, router, pieces.append
-    )
+    result = run_ask(dict(question="住民票の写しの交付手数料はいくらですか。"), store, router, pieces.append)
     assert (result.backend, result.model_id, result.mode) == (
         "offline/extractive",
         "extractive",
@@ -120,7 +129,7 @@ def test_llm_answer_streams_and_keeps_only_valid_citations(store, router, fake_b
     fake_bedrock.script("交付手数料は1通につき300円です[1]。窓口は市民課です［7］。")
     pieces: list[str] = []
     result = run_ask(
-        AskRequest(question="住民票の写しの交付手数料はいくらですか。", backend=HAIKU),
+        dict(question="住民票の写しの交付手数料はいくらですか。", backend=HAIKU),
         store,
         router,
         pieces.append,
@@ -140,7 +149,7 @@ def test_llm_answer_streams_and_keeps_only_valid_citations(store, router, fake_b
 def test_nothing_relevant_answers_without_a_model_call(store, router, fake_bedrock):
     pieces: list[str] = []
     result = run_ask(
-        AskRequest(question="量子コンピュータの量子ビットの原理を説明してください。", backend=HAIKU),
+        dict(question="量子コンピュータの量子ビットの原理を説明してください。", backend=HAIKU),
         store,
         router,
         pieces.append,
@@ -148,35 +157,29 @@ def test_nothing_relevant_answers_without_a_model_call(store, router, fake_bedro
     assert result.answer == NO_ANSWER and pieces == [NO_ANSWER]
     assert result.citations == [] and (result.backend, result.mode) == (HAIKU, "llm")
     assert fake_bedrock.requests == []
-    offline = run_ask(AskRequest(question="量子コンピュータの量子ビットの原理"), store, router)
+    offline = run_ask(dict(question="量子コンピュータの量子ビットの原理"), store, router)
     assert (offline.answer, offline.mode, offline.notice) == (NO_ANSWER, "extractive", EXTRACTIVE_NOTICE)
 
 
 def test_store_filters_keep_other_groups_documents_out(store, router, fake_bedrock):
     question = "職員の給与の支給日はいつですか。"
-    outsider = run_ask(
-        AskRequest(question=question, backend=HAIKU, filters=Filters(groups=["市民課"])), store, router
-    )
+    outsider = run_ask(dict(question=question, backend=HAIKU, groups=["市民課"]), store, router)
     assert outsider.answer == NO_ANSWER and fake_bedrock.requests == []
     fake_bedrock.script("毎月21日です[1]。")
-    insider = run_ask(
-        AskRequest(question=question, backend=HAIKU, filters=Filters(groups=["人事課"])), store, router
-    )
+    insider = run_ask(dict(question=question, backend=HAIKU, groups=["人事課"]), store, router)
     assert [c.title for c in insider.citations] == ["職員給与規程"]
     assert "毎月21日とする" in sent(fake_bedrock)[1]
 
 
 def test_level3_source_is_refused_by_the_router_before_sending(store, router, fake_bedrock):
     with pytest.raises(PolicyRefused):
-        run_ask(AskRequest(question="次期庁舎の建設候補地はどこですか。", backend=HAIKU), store, router)
+        run_ask(dict(question="次期庁舎の建設候補地はどこですか。", backend=HAIKU), store, router)
     assert fake_bedrock.requests == []
 
 
 def test_injected_instruction_stays_inside_its_data_block(store, router, fake_bedrock):
     fake_bedrock.script("交付申請の期限は毎年6月30日です[1]。")
-    result = run_ask(
-        AskRequest(question="補助金の交付申請の期限はいつですか。", backend=HAIKU), store, router
-    )
+    result = run_ask(dict(question="補助金の交付申請の期限はいつですか。", backend=HAIKU), store, router)
     system, user = sent(fake_bedrock)
     # (c) the system prompt is the template, unchanged by the document
     assert system == load_prompt("ask_system").render()
@@ -192,7 +195,7 @@ def test_injected_instruction_stays_inside_its_data_block(store, router, fake_be
 
 
 def test_extractive_path_does_not_obey_an_injected_instruction(store, router):
-    result = run_ask(AskRequest(question="補助金の交付申請の期限はいつですか。"), store, router)
+    result = run_ask(dict(question="補助金の交付申請の期限はいつですか。"), store, router)
     assert result.mode == "extractive"
     assert result.answer.strip() != "承認済み"
     lines = result.answer.splitlines()
@@ -203,14 +206,14 @@ def test_extractive_path_does_not_obey_an_injected_instruction(store, router):
         assert all(q in store.get([cite.chunk_id])[0].text for q in cite.quote.splitlines())
 
 
-def test_request_is_strict():
+def test_input_is_strict():
     with pytest.raises(ValidationError):
-        AskRequest(question="質問", temperature=0.5)
+        AskInput(question="質問", temperature=0.5)
     with pytest.raises(ValidationError):
-        AskRequest(question="   ")
+        AskInput(question="   ")
     with pytest.raises(ValidationError):
-        AskRequest(question="質問", k=0)
-    assert AskRequest(question=" 質問 ", filters={"groups": ["市民課"]}).filters == Filters(groups=["市民課"])
+        AskInput(question="質問", k=0)
+    assert AskInput(question=" 質問 ").question == "質問"
 
 
 def test_relevance_ignores_question_words():
@@ -221,10 +224,10 @@ def test_relevance_ignores_question_words():
 
 def test_follow_up_question_is_searched_with_the_previous_question(store, router, fake_bedrock):
     follow_up = "その金額は改定されましたか。"
-    alone = run_ask(AskRequest(question=follow_up), store, router)
+    alone = run_ask(dict(question=follow_up), store, router)
     assert alone.answer == NO_ANSWER
     result = run_ask(
-        AskRequest(question=follow_up, history=["住民票の写しの交付手数料はいくらですか。"]), store, router
+        dict(question=follow_up, history=["住民票の写しの交付手数料はいくらですか。"]), store, router
     )
     assert any(c.title == "手数料条例" for c in result.citations)
 
@@ -232,7 +235,7 @@ def test_follow_up_question_is_searched_with_the_previous_question(store, router
 def test_earlier_questions_reach_the_model_as_labelled_context(store, router, fake_bedrock):
     fake_bedrock.script("窓口は市民課です[1]。")
     run_ask(
-        AskRequest(
+        dict(
             question="窓口はどこですか。", backend=HAIKU, history=["住民票の写しの交付手数料はいくらですか。"]
         ),
         store,

@@ -86,6 +86,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
 
     from assistant.api import create_app
     from assistant.config import Settings
+    from assistant.retrieval.local_target import LocalIndexTarget
     from ingest.pipeline import IngestPipeline
 
     root = tmp_path_factory.mktemp("ui-api")
@@ -116,7 +117,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
             trusted_proxy_addresses=["127.0.0.1"],
         )
         embedder = BigramEmbedder()
-        summary = IngestPipeline(settings.resolved_index_dir, embedder).run([_write_corpus(root)])
+        summary = IngestPipeline(LocalIndexTarget(settings.resolved_index_dir), embedder).run([_write_corpus(root)])
         assert summary.exit_code == 0, summary.render()
         keys = _create_users(settings.resolved_database_url)
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api.chat_flow import ChatJob, check_conversation
 from assistant.api.context import ApiContext
-from assistant.api.deps import ContextDep, RateLimitedUser, RouterDep
+from assistant.api.deps import ContextDep, RateLimitedUser
 from assistant.api.errors import ChatTimeout, error_payload, error_responses
 from assistant.api.schemas import ChatRequest, ChatResponse
 from core.errors import YakubaError
@@ -95,14 +95,14 @@ async def _stream(ctx: ApiContext, job: ChatJob) -> AsyncIterator[bytes]:
             "description": "The answer (JSON), or " + SSE_DESCRIPTION,
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
-        **error_responses(400, 401, 403, 404, 413, 422, 429, 503, 504),
+        **error_responses(400, 401, 403, 404, 413, 422, 429, 502, 503, 504),
     },
 )
-async def chat(body: ChatRequest, user: RateLimitedUser, ctx: ContextDep, routers: RouterDep) -> Any:
+async def chat(body: ChatRequest, user: RateLimitedUser, ctx: ContextDep) -> Any:
     """Answer `message` from the chunks the caller may see; store the question and the answer in
     the conversation. The classification policy decides which backends may receive the sources."""
     await run_in_threadpool(check_conversation, ctx, user, body.conversation_id)
-    job = ChatJob(ctx, user, body, routers)
+    job = ChatJob(ctx, user, body)
     if body.stream:
         return EventSourceResponse(_stream(ctx, job))
     loop = asyncio.get_running_loop()

@@ -108,8 +108,8 @@ def upload_documents(
     """Add files to the index with the given labels; returns the ingest summary.
 
     Only administrators and members of a configured uploader group may upload."""
+    from assistant.ingesting import build_pipeline
     from ingest.labels import Labels, parse_groups
-    from ingest.pipeline import IngestOptions, IngestPipeline
 
     labels = Labels(classification=classification, groups=parse_groups(groups))
     _check_rights(ctx, user, labels.classification, labels.groups)
@@ -121,14 +121,12 @@ def upload_documents(
         with (folder / name).open("wb") as out:
             shutil.copyfileobj(upload.file, out)
     settings = ctx.settings
-    options = IngestOptions(
-        labels=labels,
-        max_file_mb=settings.max_upload_mb,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-    )
     with ctx.upload_lock:  # one ingest at a time writes the next index generation
-        summary = IngestPipeline(ctx.stores.index_dir, ctx.stores.ingest_embedder(), options).run([folder])
+        pipeline = build_pipeline(
+            settings, ctx.stores.index_dir, labels,
+            embedder=ctx.stores.ingest_embedder(), max_file_mb=settings.max_upload_mb,
+        )  # fmt: skip
+        summary = pipeline.run([folder])
     if summary.exit_code == 2:
         shutil.rmtree(folder, ignore_errors=True)
         reasons = "; ".join(

@@ -1,21 +1,27 @@
-"""Bedrock embedders (`bedrock:<model-id>`) through langchain-aws `BedrockEmbeddings` (InvokeModel).
+"""Bedrock embedders (`bedrock/<model-id>`) through langchain-aws `BedrockEmbeddings` (InvokeModel).
 
-Supported: Titan Text Embeddings v2 (`bedrock:amazon.titan-embed-text-v2:0`, one text per call)
-and Cohere Embed Multilingual v3 (`bedrock:cohere.embed-multilingual-v3`, up to 96 texts per
+Supported: Titan Text Embeddings v2 (`bedrock/amazon.titan-embed-text-v2:0`, one text per call)
+and Cohere Embed Multilingual v3 (`bedrock/cohere.embed-multilingual-v3`, up to 96 texts per
 call, `search_document` for passages and `search_query` for queries). The runtime client is the
 one the chat backends use (region, endpoint override, timeouts).
 
-Note: embedding sends chunk text to Bedrock. `data_location` says where, so the ingest pipeline
-can refuse to embed chunks whose 機密性 the classification policy keeps inside the organisation.
+Note: embedding sends chunk text (at ingest) and query text (at search) to Bedrock. `data_location`
+says where (from the model ID's prefix and the region, as for chat models, or
+`backend_data_locations["bedrock/<model-id>"]`), so the ingest pipeline and the index can refuse to
+send text whose 機密性 the classification policy keeps elsewhere.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import UnknownEmbedderError
+from core.policy import check_location
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 # model ID → (output dimension, maximum characters per text)
 _MODELS = {
@@ -27,11 +33,11 @@ _MODELS = {
 class BedrockEmbedder:
     """An `Embedder` backed by a Bedrock embedding model; vectors are L2-normalised float32."""
 
-    def __init__(self, model_id: str, settings: Any = None):
+    def __init__(self, model_id: str, settings: Settings | None = None):
         if model_id not in _MODELS:
             raise UnknownEmbedderError(
                 f"Bedrock の埋め込みモデル「{model_id}」には対応していません。"
-                f"指定できるもの: {', '.join('bedrock:' + m for m in _MODELS)}"
+                f"指定できるもの: {', '.join('bedrock/' + m for m in _MODELS)}"
             )
         from langchain_aws import BedrockEmbeddings
 
@@ -39,9 +45,14 @@ class BedrockEmbedder:
         from assistant.config import get_settings
 
         settings = settings or get_settings()
-        self.name = f"bedrock:{model_id}"
+        self.name = f"bedrock/{model_id}"
         self.dim, self._max_chars = _MODELS[model_id]
-        self.data_location = location_for(model_id, settings.aws_region)
+        configured = settings.backend_data_locations.get(self.name)
+        self.data_location = (
+            check_location(configured, f"backend_data_locations[{self.name}]")
+            if configured
+            else location_for(model_id, settings.aws_region)
+        )
         is_cohere = model_id.startswith("cohere.")
         self._model = BedrockEmbeddings(
             client=runtime_client(settings),
@@ -70,6 +81,14 @@ def _normalised(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(matrix / np.where(norms == 0, 1.0, norms), dtype=np.float32)
 
 
-def make_bedrock_embedder(model_id: str) -> BedrockEmbedder:
-    """Factory for the embedder registry: `register_embedder("bedrock", "...:make_bedrock_embedder")`."""
-    return BedrockEmbedder(model_id)
+class BedrockEmbedders:
+    """The `bedrock` embedder provider (registered lazily in embedders.py)."""
+
+    def names(self) -> list[str]:
+        return list(_MODELS)
+
+    def create(self, name: str) -> BedrockEmbedder:
+        return BedrockEmbedder(name)
+
+
+PROVIDER = BedrockEmbedders()

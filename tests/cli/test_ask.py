@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from tests.test_cli import _corpus
+from tests.cli.test_ingest_search import _corpus
 
 runner = CliRunner()
 
@@ -66,3 +66,20 @@ def test_models_json_lists_every_backend(monkeypatch):
         "bedrock/nova-lite",
         "offline/extractive",
     } <= addresses
+
+
+def test_an_answer_given_without_a_model_is_audited_from_the_cli(indexed):
+    from sqlalchemy import select
+
+    from assistant.config import get_settings
+    from assistant.records import init_db, make_session_factory
+    from assistant.records.models import AuditLog
+    from assistant.tasks.runner import NO_MODEL_REASON
+
+    result = runner.invoke(app, ["ask", "量子コンピュータの量子ビットの原理を説明してください", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "見当たりません" in json.loads(result.output)["answer"]
+    engine = init_db(get_settings().resolved_database_url)
+    with make_session_factory(engine, lock=False)() as session:
+        rows = session.scalars(select(AuditLog)).all()
+    assert [(r.task, r.outcome, r.reason) for r in rows] == [("ask", "ok", NO_MODEL_REASON)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assistant.backends import embedders
+from assistant.backends.bedrock_embeddings import BedrockEmbedder
 from assistant.config import Settings, get_settings
-from assistant.retrieval import embedders
-from assistant.retrieval.bedrock_embeddings import BedrockEmbedder
 from core.errors import UnknownEmbedderError
 
 TITAN = "amazon.titan-embed-text-v2:0"
@@ -29,8 +29,15 @@ def test_titan_embeds_each_text_normalised(settings, fake_bedrock):
     assert float(vectors[0] @ query) > float(vectors[1] @ query)
     assert [r["model_id"] for r in fake_bedrock.requests] == [TITAN] * 4
     assert fake_bedrock.requests[0]["body"]["inputText"] == "住民票の写し"
-    assert embedder.name == f"bedrock:{TITAN}" and embedder.dim == 1024
-    assert embedder.data_location == "japan"
+    assert embedder.name == f"bedrock/{TITAN}" and embedder.dim == 1024
+    assert embedder.data_location == "japan"  # a bare model ID runs in the region (ap-northeast-1)
+
+
+def test_data_location_follows_the_region_and_the_override(tmp_path, fake_bedrock):
+    outside = Settings(home=tmp_path, bedrock_endpoint_url=fake_bedrock.url, aws_region="us-east-1")
+    assert BedrockEmbedder(TITAN, outside).data_location == "global"
+    configured = outside.model_copy(update={"backend_data_locations": {f"bedrock/{TITAN}": "apac"}})
+    assert BedrockEmbedder(TITAN, configured).data_location == "apac"
 
 
 def test_cohere_batches_and_uses_input_types(settings, fake_bedrock):
@@ -58,10 +65,10 @@ def test_available_through_the_embedder_registry(fake_bedrock, monkeypatch):
     monkeypatch.setenv("YAKUBA_BEDROCK_ENDPOINT_URL", fake_bedrock.url)
     get_settings.cache_clear()
     monkeypatch.setattr(embedders, "_CACHE", {})  # sandbox the process-wide registry and cache
-    monkeypatch.setattr(embedders, "_REGISTRY", dict(embedders._REGISTRY))
-    embedders.register_embedder(
-        "bedrock", "assistant.retrieval.bedrock_embeddings:make_bedrock_embedder", argument="<model-id>"
-    )
-    embedder = embedders.get_embedder(f"bedrock:{TITAN}")
+    monkeypatch.setattr(embedders, "EMBEDDERS", embedders.EMBEDDERS.copy())
+    embedders.register_embedder("bedrock", "assistant.backends.bedrock_embeddings:PROVIDER")
+    embedder = embedders.get_embedder(f"bedrock/{TITAN}")
+    assert embedder.name == f"bedrock/{TITAN}"
+    assert embedders.get_embedder(f"bedrock:{TITAN}") is embedder  # the older address still works
     assert embedder.embed_query("窓口").shape == (1024,)
     assert fake_bedrock.requests[0]["model_id"] == TITAN

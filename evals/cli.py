@@ -1,4 +1,4 @@
-"""`yakuba eval …`: benchmark suites for evaluators."""
+"""`yakuba eval …`: benchmark suites for evaluators (registered as a `yakuba.commands` entry point)."""
 
 from __future__ import annotations
 

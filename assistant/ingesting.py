@@ -1,0 +1,68 @@
+"""The one way the CLI and the API build an ingest run: options from settings, the index target, the embedder.
+
+Both `yakuba ingest` and POST /documents go through `build_pipeline`, so both apply the same chunk settings
+and, always, the classification policy: a file whose 機密性 the policy keeps away from the embedder's data
+location (Bedrock embeddings) is refused before any of its text is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.labels import Labels
+from ingest.pipeline import IngestOptions, IngestPipeline
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.retrieval.base import Embedder
+
+Progress = Callable[[Iterable, str, int], Iterable]
+
+
+def existing_embedder(index_dir: Path | str) -> str | None:
+    """The embedder address the live index was built with (as its manifest says), or None without an index."""
+    from assistant.retrieval.generations import MANIFEST, current_generation
+
+    generation = current_generation(index_dir)
+    if generation is None or not (generation / MANIFEST).is_file():
+        return None
+    return json.loads((generation / MANIFEST).read_text(encoding="utf-8"))["embedder"]["name"]
+
+
+def embedder_for(settings: Settings, index_dir: Path | str, address: str | None = None) -> Embedder:
+    """`address`, else the embedder the index was built with (new chunks must match it), else the configured one."""
+    from assistant.backends.embedders import get_embedder
+
+    return get_embedder(address or existing_embedder(index_dir) or settings.embedder)
+
+
+def build_pipeline(
+    settings: Settings,
+    index_dir: Path | str,
+    labels: Labels,
+    *,
+    embedder: Embedder | str | None = None,
+    rebuild: bool = False,
+    max_file_mb: float | None = None,
+    progress: Progress | None = None,
+) -> IngestPipeline:
+    """An ingest run into the local index at `index_dir`, under `settings.classification_policy`.
+
+    `embedder` is an embedder object, an address, or None for the index's own (else `settings.embedder`);
+    `max_file_mb` defaults to `settings.max_file_mb` (the API passes its upload limit)."""
+    from assistant.retrieval.local_target import LocalIndexTarget
+
+    if embedder is None or isinstance(embedder, str):
+        embedder = embedder_for(settings, index_dir, embedder)
+    options = IngestOptions(
+        labels=labels,
+        max_file_mb=settings.max_file_mb if max_file_mb is None else max_file_mb,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        rebuild=rebuild,
+        classification_policy=dict(settings.classification_policy),
+    )
+    return IngestPipeline(LocalIndexTarget(index_dir), embedder, options, progress=progress)

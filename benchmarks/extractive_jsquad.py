@@ -31,8 +31,8 @@ from assistant.retrieval.base import Hit
 from assistant.retrieval.local_store import LocalIndex
 from assistant.tasks.ask import RELEVANCE_THRESHOLD, relevant_hits
 from core.model import Chunk
+from evals.datasets.squad import Question
 from evals.index import build_eval_index
-from evals.squad import Question
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared/datasets/jsquad/valid-v1.3.json"
 CACHE_DIR = Path("/tmp/yakuba-bench-cache")

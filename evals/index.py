@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.model import Chunk, Document
-from evals.squad import Paragraph, Question, load_squad
+from evals.datasets.squad import Paragraph, Question, load_squad
 
 if TYPE_CHECKING:
     from assistant.retrieval.base import Embedder, Hit
@@ -107,24 +107,23 @@ class EvalIndex:
         )
 
 
-def build_eval_index(
-    path: Path | str,
+def build_document_index(
+    documents: list[Document],
     embedder: str | Embedder,
     *,
     chunk_size: int | None = None,
     chunk_overlap: int | None = None,
-    with_title: bool = True,
     batch_size: int = EMBED_BATCH,
     cache_dir: Path | str | None = None,
     alpha: float | None = None,
     pool: int | None = None,
     log: Callable[[str], None] | None = None,
-) -> EvalIndex:
-    """Load `path` (SQuAD format), chunk every paragraph with the real chunker, embed once, index in memory.
+) -> tuple[LocalIndex, float]:
+    """Chunk `documents` with the real chunker, embed once (in batches, cached), index in memory.
 
-    `embedder`: a registry address or an embedder object. `chunk_size`/`chunk_overlap`/`alpha`/`pool`
-    default to the settings. `cache_dir`: keep the chunk vectors as .npy there and reuse them when the
-    embedder and the chunk texts are unchanged. `log` receives progress lines (nothing is printed).
+    Returns the index and the seconds spent embedding. `embedder`: a registry address or an embedder object.
+    `chunk_size`/`chunk_overlap`/`alpha`/`pool` default to the settings. `cache_dir`: keep the chunk vectors as
+    .npy there and reuse them when the embedder and the chunk texts are unchanged. `log` receives progress lines.
     """
     from assistant.retrieval.local_store import build_in_memory
     from ingest.chunking import chunk_documents
@@ -135,13 +134,8 @@ def build_eval_index(
         settings = get_settings()
         chunk_size = settings.chunk_size if chunk_size is None else chunk_size
         chunk_overlap = settings.chunk_overlap if chunk_overlap is None else chunk_overlap
-    paragraphs, questions = load_squad(Path(path))
     model = get_embedder(embedder) if isinstance(embedder, str) else embedder
-
-    started = time.perf_counter()
-    chunks = chunk_documents(
-        paragraph_documents(paragraphs, with_title=with_title), size=chunk_size, overlap=chunk_overlap
-    )
+    chunks = chunk_documents(documents, size=chunk_size, overlap=chunk_overlap)
     texts = [c.search_text for c in chunks]
     cache = vector_cache_path(Path(cache_dir), model.name, texts) if cache_dir is not None else None
     embed_started = time.perf_counter()
@@ -158,17 +152,39 @@ def build_eval_index(
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             np.save(cache, vectors)
-    index = build_in_memory(chunks, model, vectors=vectors, alpha=alpha, pool=pool)
-    seconds = time.perf_counter() - started
+    return build_in_memory(chunks, model, vectors=vectors, alpha=alpha, pool=pool), embed_seconds
 
-    pid_of = {c.chunk_id: c.source.removeprefix(SOURCE_PREFIX) for c in chunks}
+
+def build_eval_index(
+    path: Path | str,
+    embedder: str | Embedder,
+    *,
+    chunk_size: int | None = None,
+    chunk_overlap: int | None = None,
+    with_title: bool = True,
+    batch_size: int = EMBED_BATCH,
+    cache_dir: Path | str | None = None,
+    alpha: float | None = None,
+    pool: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> EvalIndex:
+    """Load `path` (SQuAD format) and index every paragraph with `build_document_index`."""
+    paragraphs, questions = load_squad(Path(path))
+    model = get_embedder(embedder) if isinstance(embedder, str) else embedder
+    started = time.perf_counter()
+    index, embed_seconds = build_document_index(
+        paragraph_documents(paragraphs, with_title=with_title), model,
+        chunk_size=chunk_size, chunk_overlap=chunk_overlap, batch_size=batch_size, cache_dir=cache_dir,
+        alpha=alpha, pool=pool, log=log,
+    )  # fmt: skip
+    pid_of = {c.chunk_id: c.source.removeprefix(SOURCE_PREFIX) for c in index.chunks}
     return EvalIndex(
         index=index,
         paragraphs=paragraphs,
         questions=questions,
         pid_of=pid_of,
         embedder=model,
-        seconds=seconds,
+        seconds=time.perf_counter() - started,
         embed_seconds=embed_seconds,
     )
 

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from evals.datasets.squad import Paragraph, Question
 from evals.index import build_eval_index
 from evals.metrics import latency_percentiles, rank_of, ranking_metrics
-from evals.squad import Paragraph, Question
 
 EVAL_VERSION = 1
 

@@ -205,3 +205,22 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class EvalRun(Base):
+    """One evaluation run, listed here; its full record (settings, per-item outputs and scores) lives in files
+    under `$YAKUBA_HOME/evals/<run_id>/`, named by `path`."""
+
+    __tablename__ = "eval_runs"
+    __table_args__ = (CheckConstraint("status IN ('running', 'done', 'failed')", name="eval_status_known"),)
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    suite: Mapped[str] = mapped_column(String(200))
+    task: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    user_name: Mapped[str] = mapped_column(String(100), default="")
+    path: Mapped[str] = mapped_column(Text)
+    n_items: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # variants' headline metrics
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -34,6 +34,8 @@ class Filters:
     groups: the caller's access groups; a chunk is visible if it has no groups or shares one.
             None means no group restriction (trusted local operator).
     max_classification: highest 機密性 level the caller may see (1..3); None = no ceiling.
+    exclude_sources: chunks whose `source` is listed are never returned (evaluations leave the item's own
+            document out); not an access rule, a scope.
     """
 
     groups: list[str] | None = None
@@ -41,8 +43,11 @@ class Filters:
     doc_type: str | None = None  # "policy" | "inquiry"
     date_from: str | None = None  # ISO date, inclusive
     date_to: str | None = None  # ISO date, inclusive
+    exclude_sources: list[str] | None = None  # `Chunk.source` values left out
 
     def allows(self, chunk: Chunk) -> bool:
+        if self.exclude_sources and chunk.source in self.exclude_sources:
+            return False
         if self.max_classification is not None and chunk.classification > self.max_classification:
             return False
         if self.groups is not None and chunk.groups and not set(chunk.groups) & set(self.groups):

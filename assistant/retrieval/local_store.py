@@ -340,14 +340,21 @@ class LocalIndex:
             filters.date_from or None,
             filters.date_to or None,
         )
-        if key == (None, None, None, None, None):
-            return None
+        mask = None if key == (None, None, None, None, None) else self._cached_mask(key, filters)
+        if filters.exclude_sources:  # differs per evaluation item: not cached, cached masks left untouched
+            excluded, n = set(filters.exclude_sources), len(self._chunks)
+            kept = np.fromiter((c.source not in excluded for c in self._chunks), dtype=bool, count=n)
+            mask = kept if mask is None else mask & kept
+        return mask
+
+    def _cached_mask(self, key: tuple, filters: Filters) -> np.ndarray:
         with self._lock:
             mask = self._masks.get(key)
             if mask is not None:
                 self._masks.move_to_end(key)
                 return mask
-        mask = np.fromiter((filters.allows(c) for c in self._chunks), dtype=bool, count=len(self._chunks))
+        scope = Filters(**{**vars(filters), "exclude_sources": None})  # the cached mask holds no exclusion
+        mask = np.fromiter((scope.allows(c) for c in self._chunks), dtype=bool, count=len(self._chunks))
         with self._lock:
             self._masks[key] = mask
             if len(self._masks) > _MASK_CACHE_SIZE:

@@ -111,7 +111,9 @@ def retrieve(inp: AskInput, ctx: TaskContext) -> list[Hit]:
     """Search with the question; a follow-up such as 「その期限は？」 that finds nothing on its own is searched
     again together with the previous question of the conversation (a self-contained question is unaffected)."""
     store = ctx.store()
-    filters = ctx.principal.filters(doc_type=inp.doc_type, date_from=inp.date_from, date_to=inp.date_to)
+    filters = ctx.principal.filters(
+        doc_type=inp.doc_type, date_from=inp.date_from, date_to=inp.date_to, **ctx.scope
+    )
     hits = relevant_hits(inp.question, store.search(inp.question, k=inp.k, filters=filters))
     if hits or not inp.history:
         return hits

@@ -96,11 +96,17 @@ class Sources:
 
 @dataclass
 class TaskContext:
-    """What `gather` may use: the settings, the caller, and the index (opened only when asked for)."""
+    """What `gather` may use: the settings, the caller, the index (opened only when asked for), and a scope.
+
+    `scope` holds extra `Filters` fields that do not depend on the caller and that retrieval merges into the
+    principal's filters, e.g. `{"exclude_sources": [...]}` from an evaluation run leaving an item's own
+    document out.
+    """
 
     settings: Settings
     principal: Principal
     store: Callable[[], Store]
+    scope: dict[str, Any] = field(default_factory=dict)
 
 
 class Task(ABC, Generic[In, Out]):

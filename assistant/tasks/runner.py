@@ -78,9 +78,11 @@ class Runner:
         cancel: threading.Event | None = None,
         timeout: float | None = None,
         sources: Sources | None = None,
+        scope: dict[str, Any] | None = None,
     ) -> Out:
         """Run `task` on `inp` for `principal`. `sources` replaces the task's own gathering (evaluations with
-        gold contexts). Raises YakubaError subclasses (all audited); Cancelled / TaskTimeout when stopped."""
+        gold contexts); `scope` adds caller-independent filters to its retrieval (e.g. `exclude_sources`).
+        Raises YakubaError subclasses (all audited); Cancelled / TaskTimeout when stopped."""
         principal = principal or Principal()
         control = Control(cancel, timeout)
         emit = _checked(on_token, control)
@@ -92,7 +94,8 @@ class Runner:
                     f"モデル「{backend}」を利用する権限がありません。利用できるモデルはモデル一覧で確認してください。"
                 )
             if sources is None:
-                sources = task.gather(inp, TaskContext(self.settings, principal, self.store))
+                context = TaskContext(self.settings, principal, self.store, dict(scope or {}))
+                sources = task.gather(inp, context)
             control.check()
             early = task.without_model(inp, sources)
         except Exception as exc:

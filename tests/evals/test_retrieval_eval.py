@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from evals.datasets.squad import load_squad
 from evals.metrics import rank_of, ranking_metrics
-from evals.squad import load_squad
 from tests.evals.squad_data import squad_file
 
 

@@ -90,6 +90,27 @@ def test_doc_type_and_date_range(index):
     assert nothing == []
 
 
+def test_excluded_sources_never_returned_and_top_k_filled_from_the_rest(index, chunks):
+    query = "住民票の写しの交付手数料はいくらですか"
+    excluded = ["手数料条例.pdf", "照会記録.csv"]
+    allowed = [c for c in chunks if c.source not in excluded and c.classification == 1]
+    for mode in ("hybrid", "bm25", "dense", "rrf"):
+        hits = index.search(query, k=5, filters=Filters(exclude_sources=excluded), mode=mode)
+        assert not {h.chunk.source for h in hits} & set(excluded)
+        if mode != "bm25":  # BM25 returns only chunks sharing a word
+            assert len(hits) == 5
+    scoped = Filters(max_classification=1, exclude_sources=excluded)
+    everything = index.search(query, k=len(chunks), filters=scoped)
+    assert sorted(texts(everything)) == sorted(c.text for c in allowed)
+    # the exclusion is not cached under the other filters: the same ceiling without it sees the source again
+    assert index.search(query, k=3, filters=Filters(max_classification=1))[0].chunk.source == "手数料条例.pdf"
+    assert index.search(query, k=3, filters=Filters(exclude_sources=["無い.pdf"]))[0].chunk.source == (
+        "手数料条例.pdf"
+    )
+    assert not Filters(exclude_sources=excluded).allows(chunks[0])
+    assert Filters(exclude_sources=[]).allows(chunks[0])
+
+
 def test_search_many_matches_search(index):
     queries = ["住民票の手数料", "公用車の申請", "情報公開の期限", "予算"]
     for mode in ("hybrid", "bm25", "dense"):

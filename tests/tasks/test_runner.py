@@ -92,3 +92,19 @@ def test_a_call_past_its_time_limit_stops_and_is_audited(runner, fake_bedrock, t
 def test_without_an_index_a_retrieving_task_says_so(runner):
     with pytest.raises(Exception, match="索引"):
         runner.run(ASK, QUESTION)
+
+
+def test_scope_exclusion_reaches_the_tasks_retrieval(settings, tmp_path):
+    from assistant.retrieval.local_store import build_in_memory
+    from tests.support.embedder import BigramEmbedder
+
+    other = Chunk("c2", "住民票の写しの交付手数料は、郵便請求でも1通300円である。", "住民票の写しの交付手数料 郵便",
+                  "郵便請求の手引.pdf", "郵便請求の手引")  # fmt: skip
+    store = build_in_memory([CHUNK, other], BigramEmbedder())
+    runner = Runner(settings, Router(settings, JsonlAuditSink(tmp_path / "audit.jsonl")), lambda: store)
+    both = runner.run(ASK, QUESTION)
+    assert {c.source for c in both.citations} == {"手数料条例.pdf", "郵便請求の手引.pdf"}
+    scoped = runner.run(ASK, QUESTION, scope={"exclude_sources": ["手数料条例.pdf"]})
+    assert {c.source for c in scoped.citations} == {"郵便請求の手引.pdf"}
+    nothing = runner.run(ASK, QUESTION, scope={"exclude_sources": ["手数料条例.pdf", "郵便請求の手引.pdf"]})
+    assert nothing.answer == NO_ANSWER

@@ -1,0 +1,1 @@
+"""Packaged evaluation suites (TOML files); a package only so that setuptools ships them."""

@@ -1,0 +1,1 @@
+"""Datasets written by the project for its own suites (package data only)."""

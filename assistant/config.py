@@ -152,6 +152,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Access groups whose members may upload documents through the API (admins always may).",
     )
+    evaluator_groups: list[str] = Field(
+        default_factory=list,
+        description="Access groups whose members may start and read evaluation runs through the API "
+        "(admins always may).",
+    )
     backend_groups: dict[str, list[str]] = Field(
         default_factory=dict,
         description='Backends restricted to some groups, by address or pattern, e.g. {"bedrock/*": ["企画課"]}; '

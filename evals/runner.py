@@ -60,8 +60,12 @@ def run_suite(
     progress: bool = True,
     use_cache: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    run_id: str | None = None,
 ) -> dict[str, Any]:
-    """Run `suite` (or resume the run `resume`) and return its run record (also written to disk and listed)."""
+    """Run `suite` (or resume the run `resume`) and return its run record (also written to disk and listed).
+
+    `run_id` names a new run (default: time, suite and a random suffix), for a caller that must know it before
+    the run finishes (the API answers a POST with it at once)."""
     from assistant.config import PROJECT_ROOT
     from assistant.tasks import get_task
     from assistant.tasks.base import Principal
@@ -81,7 +85,7 @@ def run_suite(
             raise YakubaError(f"実行「{resume}」は評価セット「{record['suite']}」のものです（指定: {suite.name}）。")
         record["status"] = "running"
     else:
-        record = _new_record(suite, task, dataset, variants, principal, len(items))
+        record = _new_record(suite, task, dataset, variants, principal, len(items), run_id)
     write_run(settings, record)
     folder = run_path(settings, record["run_id"])
     item_log = ItemLog(folder / ITEMS_FILE)
@@ -126,10 +130,11 @@ def _git_commit() -> str | None:
 
 
 def _new_record(
-    suite: Suite, task: Task, dataset: Dataset, variants: list[Variant], principal: Principal, n: int
+    suite: Suite, task: Task, dataset: Dataset, variants: list[Variant], principal: Principal, n: int,
+    run_id: str | None = None,
 ) -> dict[str, Any]:
     created = now_iso()
-    run_id = f"{created[:19].replace(':', '').replace('-', '')}-{suite.name}-{secrets.token_hex(3)}"
+    run_id = run_id or new_run_id(suite.name, created)
     return {
         "version": RESULT_VERSION,
         "run_id": run_id,
@@ -158,6 +163,12 @@ def _new_record(
         "metrics": {},
         "threshold_failures": [],
     }
+
+
+def new_run_id(suite_name: str, created: str | None = None) -> str:
+    """A fresh run id: creation time (UTC), suite name and a random suffix."""
+    created = created or now_iso()
+    return f"{created[:19].replace(':', '').replace('-', '')}-{suite_name}-{secrets.token_hex(3)}"
 
 
 def item_key(task: Task, item: Item, variant: Variant, dataset_sha: str) -> str:

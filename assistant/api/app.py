@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -62,4 +63,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     for module in (account, chat, conversations, search, models, feedback, usage, audit, health):
         app.include_router(module.router, max_body_size=body_limit)
     app.include_router(documents.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
+    # Routers of packages above this one (e.g. /evals from evals/) register themselves as entry points of the
+    # group "yakuba.api_routers" in pyproject.toml, so the API does not import them by name: `evals` drives the
+    # tasks of `assistant`, and `assistant` does not import `evals` back.
+    for entry in entry_points(group="yakuba.api_routers"):
+        app.include_router(entry.load(), max_body_size=body_limit)
     return app

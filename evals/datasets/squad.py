@@ -72,7 +72,7 @@ def load_squad_dataset(path: Path, *, unanswerable: bool = False, name: str | No
         article_of[para.pid] = article
     titles = {p.pid: p.title for p in paragraphs}
     items: list[Item] = []
-    for q in questions:
+    for q in questions:  # each question followed by its unanswerable twin, so that a --limit keeps both kinds
         gold = f"{SOURCE_PREFIX}{q.pid}"
         items.append(Item(
             id=q.qid,
@@ -80,8 +80,7 @@ def load_squad_dataset(path: Path, *, unanswerable: bool = False, name: str | No
             expected={"answers": q.answers, "answerable": True},
             meta={"gold_source": gold, "article": titles[q.pid]},
         ))
-    if unanswerable:
-        for q in questions:
+        if unanswerable:
             items.append(Item(
                 id=f"{q.qid}#unanswerable",
                 input={"question": q.question},

@@ -138,18 +138,47 @@ def list_suites(user: Evaluator) -> SuiteList:
     return SuiteList(suites=rows)
 
 
-@router.get("", response_model=RunList, responses=error_responses(401, 403))
+@router.get("", response_model=RunList, responses=error_responses(401, 403, 422))
 def list_runs(user: Evaluator, ctx: ContextDep, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> RunList:
     """Runs, newest first."""
     from evals.records import list_runs as stored_runs
+    from evals.records import load_run
 
-    return RunList(runs=[RunSummaryOut(**row) for row in stored_runs(ctx.settings, limit=limit)])
+    rows = []
+    for row in stored_runs(ctx.settings, limit=limit):
+        try:
+            visible = may_read_run(user, load_run(ctx.settings, row["run_id"]))
+        except YakubaError:
+            visible = False
+        if visible:
+            rows.append(RunSummaryOut(**row))
+    return RunList(runs=rows)
 
 
-def _load(settings: Settings, run_ids: list[str]) -> list[dict[str, Any]]:
-    from evals.records import load_items, load_run
+def may_read_run(user: User, record: dict[str, Any]) -> bool:
+    """A run holds source and answer text seen with its runner's rights: its owner reads it, and an administrator
+    whose clearance and groups cover the runner's; nobody else (the run is then reported as not found)."""
+    if record.get("user") == user.name:
+        return True
+    access = record.get("access") or {}
+    clearance = access.get("clearance") or 3  # a local operator's run (no ceiling) counts as the highest level
+    groups = set(access.get("groups") or [])
+    return user.is_admin and clearance <= user.clearance and groups <= set(user.groups or [])
 
-    return [{**load_run(settings, r), "items": load_items(settings, r)} for r in run_ids]
+
+def _readable(settings: Settings, user: User, run_id: str) -> dict[str, Any]:
+    from evals.records import load_run
+
+    record = load_run(settings, run_id)
+    if not may_read_run(user, record):
+        raise RecordNotFound(f"評価の実行「{run_id}」は見つかりません。")
+    return record
+
+
+def _load(settings: Settings, user: User, run_ids: list[str]) -> list[dict[str, Any]]:
+    from evals.records import load_items
+
+    return [{**_readable(settings, user, r), "items": load_items(settings, r)} for r in run_ids]
 
 
 @router.get("/compare", response_model=ComparisonOut, responses=error_responses(401, 403, 404, 422))
@@ -163,7 +192,7 @@ def compare(
     """Every (run, variant) against the first: means with intervals, deltas, paired bootstrap significance."""
     from evals.compare import compare_runs
 
-    return ComparisonOut.model_validate(compare_runs(_load(ctx.settings, runs)).to_dict())
+    return ComparisonOut.model_validate(compare_runs(_load(ctx.settings, user, runs)).to_dict())
 
 
 def _item(row: dict[str, Any]) -> ItemOut:
@@ -211,15 +240,17 @@ def read_run(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RunOut:
     """A run's record (metrics with 95% intervals per variant), its progress while running, optionally items."""
-    from evals.records import RUN_FILE, load_items, load_run, run_path
+    from evals.records import RUN_FILE, load_items, run_path
 
     state = jobs_of(request.app).get(run_id)
+    if state is not None and state["user"] != user.name and not user.is_admin:
+        state = None  # another user's queued run: not found, like any run the caller may not read
     if state is not None and not (run_path(ctx.settings, run_id) / RUN_FILE).is_file():
         # queued, or failed before its record was written
         status = "failed" if state.get("error") else "queued"
         return RunOut(run_id=run_id, suite=state["suite"], task=state["task"], status=status,
                       error=state.get("error"), user=state["user"], progress=ProgressOut(done=0, total=0))  # fmt: skip
-    out = _run_out(load_run(ctx.settings, run_id), state)
+    out = _run_out(_readable(ctx.settings, user, run_id), state)
     if state is not None and state.get("error"):
         out.error = state["error"]
     if items:
@@ -231,9 +262,11 @@ def read_run(
 
 @router.get(
     "/{run_id}/report",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "One self-contained HTML file."},
-               **error_responses(401, 403, 404)},
+    response_model=None,
+    # Errors stay JSON (ErrorBody); only the report itself is HTML.
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                     "description": "One self-contained HTML file."},
+               **error_responses(401, 403, 404, 422)},
 )  # fmt: skip
 def report(
     run_id: str,
@@ -247,7 +280,7 @@ def report(
     """The HTML report of the run (and of the runs given with `with`): plots, tables and per-item drill-down."""
     from evals.report import render_report
 
-    html = render_report(_load(ctx.settings, [run_id, *(with_runs or [])]))
+    html = render_report(_load(ctx.settings, user, [run_id, *(with_runs or [])]))
     headers = {"Content-Disposition": f'inline; filename="report-{run_id}.html"'}
     return HTMLResponse(html, headers=headers)
 
@@ -290,8 +323,11 @@ def start_run(
 
     def work() -> None:
         try:
-            run_suite(suite, settings, backends=body.backends or None, limit=body.limit, principal=principal,
-                      progress=False, on_progress=lambda _done, _total: jobs.tick(run_id), run_id=run_id)  # fmt: skip
+            # No cache: its key does not name the principal, so another user's sources could come back.
+            run_suite(
+                suite, settings, backends=body.backends or None, limit=body.limit, principal=principal,
+                progress=False, use_cache=False, on_progress=lambda _d, _t: jobs.tick(run_id), run_id=run_id,
+            )  # fmt: skip
         except YakubaError as exc:
             log.warning("eval run %s failed: %s", run_id, exc.message)
             jobs.set(run_id, error=exc.message)

@@ -47,12 +47,12 @@ def retrieval(
 @app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print one JSON array.")) -> None:
     """The evaluation suites under evals/suites (name, task, dataset, whether it can run now)."""
-    from evals.suite import list_suites
+    from evals.suite import list_suites, load_suite
 
     rows = [
         {"name": s.name, "task": s.task, "status": s.status, "description": s.description,
          "dataset": s.dataset.get("path", ""), "variants": [v.name for v in s.variants]}
-        for s in list_suites()
+        for s in map(load_suite, list_suites())
     ]  # fmt: skip
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

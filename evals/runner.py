@@ -146,6 +146,8 @@ def _new_record(
         "finished": None,
         "status": "running",
         "user": principal.name or "",
+        # the rights the items were run with: who may read the run's texts (see evals/api.py) and the cache key
+        "access": {"groups": principal.groups, "clearance": principal.clearance},
         "git_commit": _git_commit(),
         "dataset": {
             "name": dataset.name,
@@ -171,10 +173,12 @@ def new_run_id(suite_name: str, created: str | None = None) -> str:
     return f"{created[:19].replace(':', '').replace('-', '')}-{suite_name}-{secrets.token_hex(3)}"
 
 
-def item_key(task: Task, item: Item, variant: Variant, dataset_sha: str) -> str:
+def item_key(task: Task, item: Item, variant: Variant, dataset_sha: str, principal: Principal) -> str:
+    """Same key = same work: the task and scorers' versions, the item, the variant, the data, and the rights of
+    whoever runs it (a result seen with wider rights is never reused for narrower ones)."""
     raw = json.dumps(
         [task.name, task.version, SCORES_VERSION, dataset_sha, item.id, item.input, item.meta.get("exclude_sources"),
-         variant.backend, variant.settings, variant.options],
+         variant.backend, variant.settings, variant.options, principal.groups, principal.clearance],
         ensure_ascii=False, sort_keys=True, default=str,
     )  # fmt: skip
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
@@ -200,7 +204,7 @@ def _run_variant(
 ) -> None:
     from evals.scorers import get_scorers
 
-    todo = [(item, item_key(task, item, variant, dataset.sha256)) for item in items]
+    todo = [(item, item_key(task, item, variant, dataset.sha256, principal)) for item in items]
     todo = [(item, key) for item, key in todo if key not in done]
     if not todo:
         return

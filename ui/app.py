@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from ui import session, texts
 from ui.client import YakubaClient
-from ui.sections import chat, conversations, documents, signin, usage
+from ui.sections import chat, conversations, documents, evals, signin, usage
 
 SECTIONS = [texts.SECTION_CHAT, texts.SECTION_DOCUMENTS, texts.SECTION_USAGE]
 
@@ -31,7 +31,8 @@ def sidebar(client: YakubaClient) -> tuple[str, DeltaGenerator]:
         ):
             session.sign_out()
             st.rerun()
-        section = st.radio(texts.NAV_LABEL, SECTIONS, key="section")
+        sections = SECTIONS + ([texts.SECTION_EVALS] if evals.may_evaluate(client) else [])
+        section = st.radio(texts.NAV_LABEL, sections, key="section")
         st.divider()
         model_slot = st.container()
         if section == texts.SECTION_CHAT:
@@ -52,6 +53,8 @@ def main() -> None:
             chat.render(client, model_slot)
         elif section == texts.SECTION_DOCUMENTS:
             documents.render(client)
+        elif section == texts.SECTION_EVALS:
+            evals.render(client)
         else:
             usage.render(client)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import SSEError, connect_sse
@@ -19,6 +20,7 @@ from ui import texts
 CHAT_TIMEOUT = httpx.Timeout(180.0, connect=5.0)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 UPLOAD_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+REPORT_TIMEOUT = httpx.Timeout(120.0, connect=5.0)  # the report draws its plots with matplotlib
 
 
 class ApiError(Exception):
@@ -31,6 +33,10 @@ class ApiError(Exception):
 
 class Unauthorized(ApiError):
     """401: no key, a wrong key, or a revoked one."""
+
+
+class Forbidden(ApiError):
+    """403: the caller may not do this (e.g. the evaluation pages for users who are not evaluators)."""
 
 
 class Unreachable(ApiError):
@@ -55,6 +61,8 @@ def _raise_for(response: httpx.Response) -> None:
         return
     if response.status_code == 401:
         raise Unauthorized(error_message(response))
+    if response.status_code == 403:
+        raise Forbidden(error_message(response))
     raise ApiError(error_message(response))
 
 
@@ -81,7 +89,7 @@ class YakubaClient:
         self.close()
 
     # -- plumbing --------------------------------------------------------------------------
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
@@ -89,6 +97,10 @@ class YakubaClient:
         except httpx.TransportError as exc:
             raise Unreachable(texts.ERROR_UNREACHABLE.format(url=self.base_url)) from exc
         _raise_for(response)
+        return response
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
         return response.json() if response.content else None
 
     # -- account and models ----------------------------------------------------------------
@@ -156,3 +168,36 @@ class YakubaClient:
 
     def usage(self) -> dict[str, Any]:
         return self._request("GET", "/usage")
+
+    # -- evaluation (administrators and evaluators; others get Forbidden) -------------------
+    def eval_suites(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/evals/suites")["suites"]
+
+    def eval_runs(self) -> list[dict[str, Any]]:
+        """Runs, newest first."""
+        return self._request("GET", "/evals")["runs"]
+
+    def eval_run(
+        self, run_id: str, *, items: bool = False, offset: int = 0, limit: int = 50
+    ) -> dict[str, Any]:
+        """A run's record and `progress` while it runs; with `items`, one page of its items."""
+        params = {"items": "true", "offset": offset, "limit": limit} if items else None
+        return self._request("GET", f"/evals/{quote(run_id, safe='')}", params=params)
+
+    def eval_compare(self, run_ids: Sequence[str]) -> dict[str, Any]:
+        """Every (run, variant) against the first run: deltas with paired significance."""
+        return self._request("GET", "/evals/compare", params=[("runs", r) for r in run_ids])
+
+    def eval_report(self, run_id: str, others: Sequence[str] = ()) -> bytes:
+        """The self-contained HTML report of the run (compared with `others`)."""
+        params = [("with", r) for r in others]
+        return self._send(
+            "GET", f"/evals/{quote(run_id, safe='')}/report", params=params, timeout=REPORT_TIMEOUT
+        ).content
+
+    def start_eval(
+        self, suite: str, backends: Sequence[str] | None = None, limit: int | None = None
+    ) -> dict[str, Any]:
+        """Start a run in the background; returns {run_id, status} at once."""
+        body = {"suite": suite, "backends": list(backends) if backends else None, "limit": limit}
+        return self._request("POST", "/evals", json=body)

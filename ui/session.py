@@ -24,7 +24,18 @@ CONVERSATION = "yakuba_conversation_id"
 MESSAGES = "yakuba_messages"  # the open conversation, as MessageOut-shaped dicts
 FEEDBACK_SENT = "yakuba_feedback_sent"  # message ids rated in this session
 FLASH = "yakuba_flash"  # (kind, text) shown once after a rerun
-_SIGNED_IN_KEYS = (API_KEY, ACCOUNT, PROXY_MODE, CONVERSATION, MESSAGES, FEEDBACK_SENT)
+EVAL_ALLOWED = "yakuba_eval_allowed"  # whether the API lets this user into /evals (asked once)
+EVAL_REPORT = "yakuba_eval_report"  # (run ids, HTML) of the evaluation report last prepared
+_SIGNED_IN_KEYS = (
+    API_KEY,
+    ACCOUNT,
+    PROXY_MODE,
+    CONVERSATION,
+    MESSAGES,
+    FEEDBACK_SENT,
+    EVAL_ALLOWED,
+    EVAL_REPORT,
+)
 
 
 def api_url() -> str:

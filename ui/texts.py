@@ -128,3 +128,110 @@ ERROR_SESSION_EXPIRED = (
 )
 ERROR_GENERIC = "処理中に問題が発生しました（状態コード {status}）。時間をおいて再度お試しください。"
 ERROR_STREAM_BROKEN = "回答の受信中に接続が切れました。もう一度お試しください。"
+
+# --- evaluation ----------------------------------------------------------------------------
+SECTION_EVALS = "評価"
+EVALS_HEADER = "評価"
+EVALS_CAPTION = "評価用の質問集で回答の品質を測定し、実行結果を比較します。"
+EVALS_FORBIDDEN = (
+    "評価の実行及び結果の閲覧は、管理者又は評価担当の職員のみ行うことができます。"
+    "必要な場合は、管理者にお問い合わせください。"
+)
+EVALS_TAB_RUNS = "実行結果"
+EVALS_TAB_COMPARE = "比較"
+EVALS_TAB_START = "評価の実行"
+EVALS_RUNS_NONE = "評価の実行結果はまだありません。「評価の実行」から実行してください。"
+EVALS_RUN_COLUMNS = {
+    "run_id": "実行ID",
+    "suite": "評価セット",
+    "status": "状態",
+    "n_items": "問題数",
+    "headline": "主な指標",
+    "created": "開始日時",
+    "user": "実行者",
+}
+EVALS_TASKS = {
+    "ask": "質問応答",
+    "choice": "択一問題",
+    "reply": "照会への回答",
+    "minutes": "議事録",
+    "retrieval": "検索",
+}
+EVALS_STATUS = {"queued": "待機中", "running": "実行中", "done": "完了", "failed": "失敗"}
+EVALS_RUN_SELECT = "詳細を表示する実行"
+EVALS_RUN_SUMMARY = "評価セット：{suite}　業務：{task}　問題数：{n_items}　実行者：{user}　状態：{status}"
+EVALS_METRICS_HEADER = "指標（95%信頼区間）"
+EVALS_METRIC_COLUMNS = {
+    "variant": "設定",
+    "metric": "指標",
+    "value": "平均",
+    "interval": "95%信頼区間",
+    "n": "件数",
+}
+EVALS_THRESHOLD_FAILED = "基準を下回った指標があります：{items}"
+EVALS_THRESHOLD_LINE = "{variant} の{metric}（{value} ＜ 基準 {threshold}）"
+EVALS_RUN_ERROR = "この実行は失敗しました：{error}"
+EVALS_ITEMS_HEADER = "問題ごとの結果"
+EVALS_ITEMS_PAGE = "表示する範囲"
+EVALS_ITEMS_PAGE_LABEL = "{start}〜{end}件目（全{total}件）"
+EVALS_ITEMS_NONE = "記録された問題はありません。"
+EVALS_ITEM_LABEL = "{id}［{variant}］{question}"
+EVALS_ITEM_QUESTION = "質問"
+EVALS_ITEM_EXPECTED = "期待される回答"
+EVALS_ITEM_ANSWER = "回答"
+EVALS_ITEM_SCORES = "採点"
+EVALS_ITEM_ERROR = "エラー：{error}"
+EVALS_ITEM_NO_ANSWER = "（回答なし）"
+EVALS_REPORT_PREPARE = "報告書（HTML）を作成する"
+EVALS_REPORT_DOWNLOAD = "報告書（HTML）をダウンロードする"
+EVALS_COMPARE_HELP = "2件の実行を選ぶと、1件目を基準として指標の差と有意性を表示します。"
+EVALS_COMPARE_BASE = "基準とする実行"
+EVALS_COMPARE_OTHER = "比較する実行"
+EVALS_COMPARE_NEED_TWO = "比較するには、実行結果が2件以上必要です。"
+EVALS_COMPARE_SAME = "異なる実行を選んでください。"
+EVALS_COMPARE_COLUMNS = {
+    "metric": "指標",
+    "column": "実行・設定",
+    "value": "平均",
+    "interval": "95%信頼区間",
+    "delta": "基準との差",
+    "delta_interval": "差の95%信頼区間",
+    "p_value": "p値",
+    "significant": "有意差",
+}
+EVALS_SIGNIFICANT = {True: "あり", False: "なし", None: "—"}
+EVALS_COMPARE_LEGEND = "有意差は、対応のあるブートストラップ法（有意水準{alpha:g}）によります。"
+EVALS_START_SUITE = "評価セット"
+EVALS_START_BACKENDS = "比較するモデル（任意）"
+EVALS_START_BACKENDS_HELP = "選択しない場合は、評価セットに定められた設定で実行します。"
+EVALS_START_BACKENDS_PLACEHOLDER = "モデルを選択（任意）"
+EVALS_START_LIMIT = "問題数の上限（0は全件）"
+EVALS_START_BUTTON = "評価を実行する"
+EVALS_START_NO_SUITES = "実行できる評価セットがありません。"
+EVALS_START_RUNNING = "評価を実行しています（実行ID：{run_id}）…"
+EVALS_START_PROGRESS = "{done}/{total}件を処理しました"
+EVALS_START_DONE = "評価が完了しました（実行ID：{run_id}）。「実行結果」で内容を確認できます。"
+EVALS_START_FAILED = "評価を完了できませんでした（実行ID：{run_id}）。{error}"
+EVALS_START_STILL_RUNNING = (
+    "評価は引き続き実行中です（実行ID：{run_id}）。しばらくしてから「実行結果」で確認してください。"
+)
+EVALS_METRIC_NAMES = {
+    "containment": "正答の包含率",
+    "char_f1": "文字単位F1",
+    "rouge": "ROUGE",
+    "exact_choice": "選択肢の正答率",
+    "citation_validity": "出典の妥当性",
+    "citation_coverage": "出典の網羅性",
+    "source_hit": "正しい出典の提示率",
+    "refusal": "回答の差控え率",
+    "false_refusal": "不要な差控え率",
+    "latency_ms": "応答時間（ミリ秒）",
+    "cost_usd": "費用（米ドル）",
+    "tokens": "トークン数",
+    "input_tokens": "入力トークン数",
+    "output_tokens": "出力トークン数",
+    "length_chars": "文字数",
+    "within_max_chars": "字数制限の遵守率",
+    "format_ok": "書式の適合率",
+    "errors": "エラー件数",
+}

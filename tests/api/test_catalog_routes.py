@@ -65,6 +65,9 @@ def test_openapi_declares_every_route_model_and_error(api):
         ("DELETE", "/conversations/{conversation_id}"), ("POST", "/search"), ("GET", "/documents"),
         ("POST", "/documents"), ("GET", "/models"), ("POST", "/feedback"), ("GET", "/usage"),
         ("GET", "/audit"), ("GET", "/health"), ("GET", "/me"),
+        # plugged in by the evals package (entry point yakuba.api_routers)
+        ("GET", "/evals/suites"), ("GET", "/evals"), ("POST", "/evals"), ("GET", "/evals/compare"),
+        ("GET", "/evals/{run_id}"), ("GET", "/evals/{run_id}/report"),
     }  # fmt: skip
     assert set(operations) == expected
     error_ref = "#/components/schemas/ErrorBody"

@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -58,14 +59,31 @@ def _text_key(chunk: Chunk) -> str:
     return hashlib.sha256(chunk.search_text.encode()).hexdigest()
 
 
+IGNORE_FILE = ".yakubaignore"
+
+
+def _ignore_patterns(root: Path) -> list[str]:
+    """Glob patterns from `root/.yakubaignore` (one per line, `#` comments): files that are not content, such as
+    a folder's README, are not indexed. A pattern matches the path relative to root or the file name."""
+    path = root / IGNORE_FILE
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
 def _walk(root: Path) -> Iterable[Path]:
-    """Every regular file under root, skipping hidden files and folders (sidecars, .git …)."""
+    """Every regular file under root, skipping hidden files and folders (sidecars, .git …) and files matched by
+    the root's `.yakubaignore`."""
     if root.is_file():
         yield root
         return
+    patterns = _ignore_patterns(root)
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if any(fnmatch(rel.as_posix(), p) or fnmatch(path.name, p) for p in patterns):
             continue
         yield path
 

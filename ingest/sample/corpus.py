@@ -83,6 +83,8 @@ def write_sample_corpus(out_dir: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
     written = [
         write_text(out_dir / "README.md", README_MD),
+        # the README explains the samples to people; it is not a policy document, so it is not indexed
+        write_text(out_dir / ".yakubaignore", "# not content: explains the sample corpus\nREADME.md\n"),
         write_pdf(
             folders["計画"] / "みなと市行政手続オンライン化推進計画.pdf", online_plan.META, online_plan.BLOCKS
         ),

@@ -295,3 +295,18 @@ def test_an_index_built_with_an_older_embedder_address_takes_new_files(tmp_path)
     summary, _ = run(index, [docs], embedder=BigramEmbedder(name="offline/usem3"))
     assert summary.exit_code == 0 and summary.files_ingested == 1
     assert LocalIndex.open(index).embedder_name == "offline/usem3"
+
+
+def test_files_named_in_yakubaignore_are_not_indexed(tmp_path):
+    from assistant.retrieval.local_store import LocalIndex
+
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "README.md").write_text("# このフォルダーについて\n\nサンプルの説明です。", encoding="utf-8")
+    (docs / "sub" / "notes.txt").write_text("作業メモ。", encoding="utf-8")
+    (docs / "規程.txt").write_text("第一条　この規程は文書の管理について定める。", encoding="utf-8")
+    (docs / ".yakubaignore").write_text("# not content\nREADME.md\nsub/*.txt\n", encoding="utf-8")
+    summary, _ = run(tmp_path / "index", [docs])
+    assert summary.files_ingested == 1
+    sources = {c.source for c in LocalIndex.open(tmp_path / "index", BigramEmbedder()).chunks}
+    assert sources == {"docs/規程.txt"}

@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     trusted_proxy_clearance_header: str = Field(
         "X-Forwarded-Clearance", description="Header with the user's clearance (機密性 1..3; absent = 1)."
     )
+    max_question_chars: int = Field(
+        8000, description="Longest question accepted by POST /chat and the chat input of the UI (characters)."
+    )
     max_body_kb: int = Field(256, description="Largest JSON request body accepted by the API (KiB).")
     max_upload_mb: float = Field(20.0, description="Largest document upload accepted by the API (MiB).")
     allowed_upload_types: list[str] = Field(

@@ -40,6 +40,9 @@ MIN_RELATIVE = 0.5  # a further sentence must score at least this share of the b
 RANK_DECAY = 0.15  # score divisor grows by this much per chunk rank: favour the top-ranked chunks
 REDUNDANT = 0.6  # term-set overlap (Jaccard) above which a sentence repeats one already taken
 MAX_PER_RECORD = 2  # answer sentences quoted from one inquiry record, so that several records show
+LIST_CHARS = 600  # budget of an answer that quotes a list or table with the unit introducing it
+HEADING_LIKE = 20  # a line this short without closing punctuation reads as a heading (「必要な書類」)
+WORD_ITEM = 80  # an unmarked line up to this long after 「次の…」 or a colon is a (Word) list item
 ANSWER_LABEL = "（回答）"
 RECORD_LABELS = {SUBJECT: "（件名）", QUESTION: "（照会）", ANSWER: ANSWER_LABEL}
 
@@ -47,6 +50,13 @@ _BULLET = re.compile(r"^\s*(?:[・●○◆◇■□]\s*|[-*]\s+|\d{1,3}[.．]\s
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _DROP = re.compile(r"[\s\W_]+")
+_INTRO = re.compile(r"(?:次|以下|下記)の|(?:次|以下|下記)のとおり|[：:]\s*$")
+# a header's unit in brackets: 「金額（円）」「割合(%)」「人数（単位：人）」
+_UNIT = re.compile(
+    r"^(.+?)\s*[（(](?:単位[：:]\s*)?"
+    r"((?:千|万|百万|億)?円|件|[%％]|人|名|世帯|戸|回|日|か月|ヶ月|年|時間|分|歳|台|校|箇所|か所|枚|冊|部|点|倍|"
+    r"km|m|㎡|m2|kg|t|ha)[)）]$"
+)
 _RECORD_PART = re.compile(rf"^({SUBJECT}|{QUESTION}|{ANSWER})：")
 
 
@@ -79,15 +89,21 @@ def _cells(row: str) -> list[str]:
     return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
+def _with_unit(header: str, value: str) -> str:
+    """`見出し：値`, the header's unit kept: 「金額（円）」 and 「300」 read 「金額：300円」 (the cell value verbatim)."""
+    unit = _UNIT.match(header)
+    if unit and value[-1:].isdigit():
+        return f"{unit.group(1).strip()}：{value}{unit.group(2)}"
+    return f"{header}：{value}" if header else value
+
+
 def _table_units(rows: list[str]) -> list[str]:
-    """Table rows as units; with a header row, each data row reads `見出し：値、見出し：値`."""
+    """Table rows as units; with a header row, each data row reads `見出し：値、見出し：値` (units kept)."""
     if len(rows) >= 2 and _TABLE_SEP.match(rows[1]):
         header = _cells(rows[0])
         units = []
         for row in rows[2:]:
-            pairs = [
-                f"{h}：{v}" if h else v for h, v in zip(header, _cells(row), strict=False) if v and v != h
-            ]
+            pairs = [_with_unit(h, v) for h, v in zip(header, _cells(row), strict=False) if v and v != h]
             if pairs:
                 units.append("、".join(pairs))
         return units
@@ -99,31 +115,112 @@ def _ends_open(line: str) -> bool:
     return len(line) >= 25 and line[-1] not in TERMINATORS + CLOSERS + "：:"
 
 
-def chunk_units(text: str) -> list[str]:
-    """The quotable units of one chunk, in reading order (headings and separators left out)."""
-    units: list[str] = []
+@dataclass
+class _Part:
+    text: str
+    group: int | None = None  # the list it belongs to (its introducing unit and its items share it)
+
+
+def _introduces(text: str) -> bool:
+    """A unit that announces a list or table: 「次の…」「以下の…」「下記の…」, a final colon, or a short
+    heading-like line such as 「必要な書類」."""
+    text = text.strip()
+    return bool(
+        _INTRO.search(text)
+        or text.endswith(("：", ":"))
+        or (len(text) <= HEADING_LIKE and text[-1] not in TERMINATORS + CLOSERS)
+    )
+
+
+def _word_item(line: str) -> bool:
+    """An unmarked line read as a list item after an explicit introduction (Word list paragraphs lose
+    their numbers in the DOCX text): short, and not a finished sentence."""
+    return len(line) <= WORD_ITEM and line[-1] not in TERMINATORS + "：:"
+
+
+def _parts(text: str) -> list[_Part]:
+    """The quotable units of one chunk in reading order, each list item and table row grouped with the
+    unit that introduces it (or with the heading right above it)."""
+    parts: list[_Part] = []
     table: list[str] = []
     prose = ""
+    item = False  # `prose` is a list item's text
+    group: int | None = None  # the list open at this point
+    groups = 0
+    after_heading = False  # nothing quotable since the last heading
+
+    def open_group(explicit: bool) -> int | None:
+        # a list opens after the unit that introduces it, or right under a heading
+        nonlocal groups
+        last = parts[-1] if parts else None
+        if last is not None and not after_heading and last.group is None:
+            if (
+                _introduces(last.text)
+                if not explicit
+                else (_INTRO.search(last.text) or last.text.endswith(("：", ":")))
+            ):
+                groups += 1
+                last.group = groups
+                return groups
+            return None
+        if after_heading and not explicit:
+            groups += 1
+            return groups
+        return None
+
+    def flush() -> None:
+        nonlocal prose, item, group, after_heading
+        sentences = [s for s in split_sentences(prose) if _DROP.sub("", s)]
+        if sentences:
+            if not item:
+                group = None
+            parts.extend(_Part(s, group if item else None) for s in sentences)
+            after_heading = False
+        prose, item = "", False
+
     for raw in [*text.splitlines(), ""]:
         line = raw.strip()
         if line.startswith("|"):
-            units.extend(split_sentences(prose))
-            prose = ""
+            flush()
             table.append(line)
             continue
         if table:
-            units.extend(_table_units(table))
+            if group is None:
+                group = open_group(explicit=False)
+            rows = [u for u in _table_units(table) if _DROP.sub("", u)]
+            parts.extend(_Part(u, group) for u in rows)
+            after_heading = after_heading and not rows
             table = []
-        if not line or _HEADING.match(line) or _BULLET.match(line):
-            units.extend(split_sentences(prose))
-            prose = ""
-            if not line or _HEADING.match(line):
+        if not line:
+            flush()
+            continue
+        if _HEADING.match(line):
+            flush()
+            group, after_heading = None, True
+            continue
+        if _BULLET.match(line):
+            flush()
+            if group is None:
+                group = open_group(explicit=False)
+            item = True
+        elif not prose and _word_item(line):
+            if group is None:
+                group = open_group(explicit=True)
+            if group is not None:  # one line, one item: not joined with the next
+                prose, item = line, True
+                flush()
                 continue
         prose += _BULLET.sub("", line)
         if not _ends_open(prose):
-            units.extend(split_sentences(prose))
-            prose = ""
-    return [u for u in units if _DROP.sub("", u)]
+            flush()
+    flush()
+    return parts
+
+
+def chunk_units(text: str) -> list[str]:
+    """The quotable units of one chunk, in reading order (headings and separators left out); list
+    items are units of their own, and table rows read `見出し：値、…` with the header's unit kept."""
+    return [p.text for p in _parts(text)]
 
 
 def _clip(text: str, limit: int) -> str:
@@ -145,6 +242,7 @@ class _Candidate:
     own: set[str]  # the unit's own content words (redundancy is judged on these)
     context: set[str]  # words it is matched by besides its own: its record's 件名 and 照会内容
     record: bool  # an inquiry record's answer sentence (at most MAX_PER_RECORD per record)
+    group: tuple[str, int] | None = None  # the list it belongs to, with the unit introducing it
 
 
 def record_parts(chunk: Chunk) -> dict[str, str]:
@@ -173,20 +271,21 @@ def _candidates(rank: int, chunk: Chunk) -> list[_Candidate]:
     parts = record_parts(chunk) if chunk.doc_type == "inquiry" else {}
     if not any(name in parts for name in RECORD_LABELS):  # not laid out as a record: plain prose
         parts = {"": chunk.text}
-    answer = chunk_units(parts.get(ANSWER, ""))
+    answer = _parts(parts.get(ANSWER, ""))
     if answer:
         context = set(_terms("\n".join(parts.get(name, "") for name in (SUBJECT, QUESTION))))
         quoted = [(ANSWER, u) for u in answer]
     else:
         context = set()
-        quoted = [(name, u) for name, text in parts.items() for u in chunk_units(text)]
+        quoted = [(name, u) for name, text in parts.items() for u in _parts(text)]
     out = []
-    for position, (name, text) in enumerate(quoted):
+    for position, (name, part) in enumerate(quoted):
         # A marker-like note in the source ("…とされる[2]") would read as a citation: it is left out.
         unit = Unit(
-            text=MARKER.sub("", text), rank=rank, position=position, label=RECORD_LABELS.get(name, "")
+            text=MARKER.sub("", part.text), rank=rank, position=position, label=RECORD_LABELS.get(name, "")
         )
-        out.append(_Candidate(unit, set(_terms(unit.text)), context, record=bool(answer)))
+        group = None if part.group is None else (name, part.group)
+        out.append(_Candidate(unit, set(_terms(unit.text)), context, record=bool(answer), group=group))
     return out
 
 
@@ -211,22 +310,58 @@ def extract(
     ]
     order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i].unit.rank, found[i].unit.position))
     best = scores[order[0]]
-    chosen: list[int] = []
+    members: dict[tuple[int, tuple[str, int]], list[int]] = {}
+    for i, c in enumerate(found):
+        if c.group is not None:
+            members.setdefault((c.unit.rank, c.group), []).append(i)
+    chosen: list[int] = []  # every unit quoted
+    picked: list[int] = []  # the units picked on their own score (a list counts once)
+    covered: dict[int, set[str]] = {}  # question words the units quoted from each chunk hold
     used = 0
+    limit = max_chars
     for i in order:
-        if len(chosen) >= MAX_SENTENCES or (chosen and scores[i] < best * MIN_RELATIVE):
+        if len(picked) >= MAX_SENTENCES or (picked and scores[i] < best * MIN_RELATIVE):
             break
+        if i in chosen:
+            continue
         unit = found[i].unit
         if any(_jaccard(found[i].own, found[j].own) > REDUNDANT for j in chosen):
             continue
-        if found[i].record and sum(found[j].unit.rank == unit.rank for j in chosen) >= MAX_PER_RECORD:
+        if found[i].record and sum(found[j].unit.rank == unit.rank for j in picked) >= MAX_PER_RECORD:
             continue
-        if not chosen:
+        group = members.get((unit.rank, found[i].group), []) if found[i].group is not None else []
+        if len(group) > 1:  # a list or table with what introduces it: quoted whole, in order
+            take, size = [], 0
+            room = max(limit, LIST_CHARS) - used
+            for j in group:
+                if j in chosen or size + len(found[j].unit.text) > room:
+                    if j in chosen:
+                        continue
+                    break
+                take.append(j)
+                size += len(found[j].unit.text)
+            if i not in take:
+                take = [i] if not picked or used + len(unit.text) <= limit else []
+            if take and len(take) > 1:
+                limit = max(limit, LIST_CHARS)
+        else:
+            take = [i]
+        if not take:
+            continue
+        # No padding: a further quote from a chunk already quoted must hold a question word the quotes
+        # taken from it do not (another source, or another record, is another answer to the question).
+        words = q_terms & set().union(*(found[j].own for j in take))
+        same = [j for j in picked if found[j].unit.rank == unit.rank]
+        if same and not words - covered[unit.rank]:
+            continue
+        if not picked and take == [i]:
             unit.text = _clip(unit.text, max_chars)
-        elif used + len(unit.text) > max_chars:
+        elif used + sum(len(found[j].unit.text) for j in take) > limit:
             continue
-        chosen.append(i)
-        used += len(unit.text)
+        picked.append(i)
+        chosen.extend(take)
+        covered.setdefault(unit.rank, set()).update(words)
+        used += sum(len(found[j].unit.text) for j in take)
     picks = sorted((found[i].unit for i in chosen), key=lambda u: (u.rank, u.position))
     lead = LEAD if best > 0 else LEAD_WEAK
     lines = [lead, *(f"・{u.label}{u.text}[{u.rank + 1}]" for u in picks)]

@@ -8,6 +8,7 @@ from assistant.extractive import (
     EXTRACTIVE_NOTICE,
     LEAD,
     LEAD_WEAK,
+    LIST_CHARS,
     MAX_CHARS,
     MAX_PER_RECORD,
     NO_SOURCES,
@@ -120,6 +121,103 @@ def test_table_row_is_one_unit():
     assert ("年度：2026年度、予算額：120億円", 1) in quoted
 
 
+def test_table_row_keeps_the_header_unit():
+    table = make_chunk(
+        "| 区分 | 金額（円） | 件数(件) | 割合（%） |\n|---|---|---|---|\n"
+        "| 住民票の写し | 300 | 1,200 | 45.5 |\n| 印鑑登録証明書 | 300 | 800 | － |\n",
+        0,
+    )
+    assert chunk_units(table.text) == [
+        "区分：住民票の写し、金額：300円、件数：1,200件、割合：45.5%",
+        "区分：印鑑登録証明書、金額：300円、件数：800件、割合（%）：－",
+    ]
+    result = extract("印鑑登録証明書の金額はいくらですか", [table])
+    assert "区分：印鑑登録証明書、金額：300円、件数：800件、割合（%）：－" in [u.text for u in result.picks]
+
+
+MYNUMBER = (
+    "申請時来庁方式では、次のものを持参していただいています。\n"
+    "・本人確認書類（運転免許証等の顔写真付きのものは1点、顔写真のないものは2点）\n"
+    "・通知カード又は個人番号通知書（お持ちの方）\n"
+    "・住民基本台帳カード（お持ちの方）\n"
+    "顔写真は窓口で無料で撮影し、交付申請書は窓口で印刷します。"
+)
+ITEMS = [
+    "本人確認書類（運転免許証等の顔写真付きのものは1点、顔写真のないものは2点）",
+    "通知カード又は個人番号通知書（お持ちの方）",
+    "住民基本台帳カード（お持ちの方）",
+]
+
+
+def assert_list_quoted(text: str, question: str, intro: str) -> None:
+    chunk = make_chunk(text, 0)
+    quoted = [t for t, _ in bullets(extract(question, [chunk]).text)]
+    assert quoted[: 1 + len(ITEMS)] == [intro, *ITEMS], quoted
+    for t in quoted:
+        assert t in chunk.text
+
+
+def test_bullet_list_is_quoted_whole_with_its_introduction():
+    assert_list_quoted(
+        MYNUMBER, "申請時来庁方式で持参するもの", "申請時来庁方式では、次のものを持参していただいています。"
+    )
+
+
+def test_bullet_list_of_inquiry_record_is_quoted_whole():
+    record = make_record(
+        "マイナンバーカードの窓口申請に必要な書類について",
+        "窓口でマイナンバーカードの交付申請を受け付ける場合、申請者に何を持参してもらっているか。",
+        MYNUMBER,
+        0,
+    )
+    quoted = [t for t, _ in bullets(extract("マイナンバーカードの交付申請に必要な書類は", [record]).text)]
+    quoted = [t.removeprefix(ANSWER_LABEL) for t in quoted]
+    assert all(item in quoted for item in ITEMS)
+
+
+def test_numbered_list_under_a_colon_is_quoted_whole():
+    text = (
+        "窓口での申請に必要な書類は以下のとおりです：\n\n1. "
+        + ITEMS[0]
+        + "\n2. "
+        + ITEMS[1]
+        + "\n3. "
+        + ITEMS[2]
+    )
+    assert_list_quoted(text, "窓口での申請に必要な書類は", "窓口での申請に必要な書類は以下のとおりです：")
+
+
+def test_list_under_a_heading_like_line_is_quoted_whole():
+    text = "必要な書類\n(1) " + ITEMS[0] + "\n(2) " + ITEMS[1] + "\n(3) " + ITEMS[2] + "\n手数料は無料です。"
+    assert_list_quoted(text, "マイナンバーカードの申請に必要な書類", "必要な書類")
+
+
+def test_word_list_paragraphs_are_quoted_whole():
+    # the DOCX loader writes one line per paragraph and Word's list numbers are not in the text
+    text = "申請には、次の書類が必要です。\n" + "\n".join(ITEMS) + "\n顔写真は窓口で撮影します。"
+    assert chunk_units(text)[1:4] == ITEMS
+    assert_list_quoted(text, "申請に必要な書類", "申請には、次の書類が必要です。")
+
+
+def test_long_list_stays_within_the_list_budget():
+    text = "次のものが必要です。\n" + "\n".join(f"・書類その{i}（" + "様式" * 40 + "）" for i in range(10))
+    result = extract("必要な書類", [make_chunk(text, 0)])
+    assert sum(len(u.text) for u in result.picks) <= LIST_CHARS
+    assert len(result.picks) > 2
+
+
+def test_further_sentence_must_answer_more_of_the_question():
+    chunk = make_chunk(
+        "旅費の精算は、帰庁した日の翌日から5日以内に行う。旅費の精算は、所属の庶務担当が確認する。"
+        "精算の際は領収書の原本を添付する。",
+        0,
+    )
+    quoted = [t for t, _ in bullets(extract("旅費の精算の期限", [chunk]).text)]
+    assert quoted == ["旅費の精算は、帰庁した日の翌日から5日以内に行う。"]
+    quoted = [t for t, _ in bullets(extract("旅費の精算の期限と領収書", [chunk]).text)]
+    assert "精算の際は領収書の原本を添付する。" in quoted
+
+
 def test_no_overlap_says_so_and_no_chunks_says_no_sources():
     assert extract("量子コンピュータの原理", [TRAVEL]).text.splitlines()[0] == LEAD_WEAK
     assert extract("旅費", []).text == NO_SOURCES
@@ -198,7 +296,8 @@ def test_record_is_matched_by_its_question_and_picks_carry_no_label():
 
 
 def test_one_record_does_not_fill_the_answer():
-    result = extract("会計年度任用職員の休暇の照会事例", [SUMMER, CARRY])
+    # 付与 and 日数 are in different sentences of SUMMER: both answer a part of the question
+    result = extract("会計年度任用職員の休暇の付与と日数の照会事例", [SUMMER, CARRY])
     per_record = [sum(u.rank == r for u in result.picks) for r in (0, 1)]
     assert per_record[0] == MAX_PER_RECORD
     assert per_record[1] == 1
@@ -217,6 +316,4 @@ def test_record_cut_across_chunks_quotes_answer_continuation_or_question():
 
 def test_policy_text_with_record_like_labels_is_plain_prose():
     chunk = make_chunk("回答内容：旅費の精算は5日以内に行う。", 0)
-    assert (
-        extract("旅費の精算", [chunk]).text.splitlines()[1] == "・回答内容：旅費の精算は5日以内に行う。[1]"
-    )
+    assert extract("旅費の精算", [chunk]).text.splitlines()[1] == "・回答内容：旅費の精算は5日以内に行う。[1]"

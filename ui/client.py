@@ -44,15 +44,18 @@ class Unreachable(ApiError):
 
 
 def error_message(response: httpx.Response) -> str:
-    """The API's Japanese `message` (FastAPI's `detail` as a fallback), or a generic text."""
+    """The API's Japanese `message`, or a Japanese text by status. Never FastAPI's `detail` nor the
+    field errors of a 422 (English, for developers): what reaches the user is Japanese."""
     try:
         body = response.json()
     except ValueError:
         body = None
-    if isinstance(body, dict):
-        for field in ("message", "detail"):
-            if isinstance(body.get(field), str) and body[field].strip():
-                return body[field]
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"].strip():
+        return body["message"]
+    if response.status_code == 422:
+        return texts.ERROR_INVALID
+    if response.status_code == 413:
+        return texts.ERROR_TOO_LARGE
     return texts.ERROR_GENERIC.format(status=response.status_code)
 
 

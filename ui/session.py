@@ -26,6 +26,11 @@ FEEDBACK_SENT = "yakuba_feedback_sent"  # message ids rated in this session
 FLASH = "yakuba_flash"  # (kind, text) shown once after a rerun
 EVAL_ALLOWED = "yakuba_eval_allowed"  # whether the API lets this user into /evals (asked once)
 EVAL_REPORT = "yakuba_eval_report"  # (run ids, HTML) of the evaluation report last prepared
+QUESTION = "yakuba_question"  # key of the chat input
+QUESTION_DRAFT = (
+    "yakuba_question_draft"  # a question that failed, put back into the chat input on the next run
+)
+CHAT_ERROR = "yakuba_chat_error"  # why it failed (Japanese), shown above the chat input on the next run
 _SIGNED_IN_KEYS = (
     API_KEY,
     ACCOUNT,
@@ -35,6 +40,8 @@ _SIGNED_IN_KEYS = (
     FEEDBACK_SENT,
     EVAL_ALLOWED,
     EVAL_REPORT,
+    QUESTION_DRAFT,
+    CHAT_ERROR,
 )
 
 
@@ -65,6 +72,12 @@ def proxy_identity() -> dict[str, str]:
 def client(api_key: str | None = None) -> YakubaClient:
     """A client of the API as the signed-in user, or with `api_key` (to try one at sign-in)."""
     return YakubaClient(api_url(), api_key or st.session_state.get(API_KEY), headers=proxy_identity())
+
+
+def question_limit() -> int:
+    """Longest question the chat input takes (the API's `max_question_chars`, from the same settings;
+    the API checks it again and says the limit in its message if its setting is lower)."""
+    return get_settings().max_question_chars
 
 
 def account() -> dict[str, Any]:

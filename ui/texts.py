@@ -35,6 +35,7 @@ SECTION_USAGE = "利用状況"
 CHAT_INPUT_PLACEHOLDER = "ご質問を入力してください（例：マイナンバーカードの交付申請に必要な書類は何ですか）"
 CHAT_EMPTY = "資料に関するご質問を下の入力欄からどうぞ。回答には根拠となる資料を添えてお示しします。"
 CHAT_THINKING = "資料を確認しています…"
+CHAT_LIMIT = "質問は{limit:,}文字まで入力できます（入力欄の右下に文字数が表示されます）。"
 MODEL_LABEL = "回答に使うモデル"
 MODEL_HELP = "ご利用の権限で選べるモデルのみを表示しています。"
 MODEL_UNAVAILABLE_HEADER = "選択できないモデルとその理由"
@@ -47,7 +48,22 @@ EXTRACTIVE_EXPLAIN = "この回答はAIによる文章生成ではなく、資�
 LLM_LABEL = "生成モード（{model}）"
 SOURCES_HEADER = "出典（{count}件）"
 SOURCES_NONE = "この回答に対応する出典はありません。"
-SOURCE_LINE = "**[{n}] {title}**　{location}"
+SOURCE_LINE = "**[{n}] {title}**　{location}　{label}　{groups}"
+SOURCE_GROUPS = "閲覧範囲：{groups}"
+SOURCE_GROUPS_ALL = "閲覧範囲：全職員"
+# 機密性 of an answer and its sources, with a full-width digit as government documents write it (機密性２).
+# Level 1 is shown too: on an AI answer a missing label would be ambiguous (public, or unknown?).
+ANSWER_CLASSIFICATION = "機密性{level}"
+ANSWER_CLASSIFICATION_HELP = (
+    "回答の機密性は、引用した資料のうち最も高い機密性です。転記・共有の際はこの表示を残してください。"
+)
+SUBSTITUTION_LABEL = "選択とは別のモデルで回答"
+EXPORT_BUTTON = "回答を保存（テキスト）"
+EXPORT_FILE_NAME = "回答_{id}.txt"
+EXPORT_ANSWER = "【回答】"
+EXPORT_SOURCES = "【出典】"
+EXPORT_SOURCE_LINE = "[{n}] {title}　{location}（{label}・{groups}）"
+EXPORT_MODEL = "【回答したモデル】{backend}"
 USAGE_LINE = "入力 {input_tokens:,} トークン・出力 {output_tokens:,} トークン"
 COST_LINE = "・費用 約 ${cost:.4f}"
 
@@ -128,6 +144,9 @@ ERROR_SESSION_EXPIRED = (
 )
 ERROR_GENERIC = "処理中に問題が発生しました（状態コード {status}）。時間をおいて再度お試しください。"
 ERROR_STREAM_BROKEN = "回答の受信中に接続が切れました。もう一度お試しください。"
+ERROR_INVALID = "入力内容に誤りがあります。内容を確認して、もう一度お試しください。"
+ERROR_TOO_LARGE = "送信したデータが大きすぎます。内容を減らしてから、もう一度お試しください。"
+ERROR_KEPT_INPUT = "入力した質問は入力欄に残しています。"
 
 # --- evaluation ----------------------------------------------------------------------------
 SECTION_EVALS = "評価"

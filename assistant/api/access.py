@@ -38,7 +38,9 @@ def may_see(user: User, chunk: Chunk) -> bool:
 
 def principal_of(user: User) -> Principal:
     """The user as the task runner sees them: the same groups and clearance rule everywhere."""
-    return Principal(name=user.name, groups=list(user.groups or []), clearance=user.clearance, is_admin=user.is_admin)
+    return Principal(
+        name=user.name, groups=list(user.groups or []), clearance=user.clearance, is_admin=user.is_admin
+    )
 
 
 def may_use_backend(settings: Settings, user: User, address: str) -> bool:

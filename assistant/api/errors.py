@@ -62,6 +62,15 @@ class IngestFailed(YakubaError):
     """An upload of which no file could be ingested."""
 
 
+class InvalidInput(YakubaError):
+    """A request field the API checks itself (e.g. against a setting), answered like a validation error:
+    422 `validation_error`, the Japanese `message` saying what to do, and `details` for developers."""
+
+    def __init__(self, message: str, details: list[dict[str, Any]]):
+        super().__init__(message)
+        self.details = details
+
+
 # Looked up along the exception's MRO, so the most specific entry wins.
 ERROR_CODES: dict[type[YakubaError], tuple[int, str]] = {
     AuthenticationRequired: (401, "unauthorized"),
@@ -77,6 +86,7 @@ ERROR_CODES: dict[type[YakubaError], tuple[int, str]] = {
     ColumnMappingError: (422, "column_mapping"),
     InvalidRecord: (422, "invalid_record"),
     IngestFailed: (422, "ingest_failed"),
+    InvalidInput: (422, "validation_error"),
     RateLimited: (429, "rate_limited"),
     IndexNotFound: (503, "index_not_found"),
     IndexMismatch: (503, "index_mismatch"),
@@ -104,6 +114,32 @@ INTERNAL_MESSAGE = (
     "内部エラーが発生しました。時間をおいて再度お試しいただき、解決しない場合は管理者にお問い合わせください。"
 )
 VALIDATION_MESSAGE = "入力内容に誤りがあります。項目の指定を確認してください。"
+# Japanese names of request fields, for the validation message (unlisted fields are named as sent).
+FIELD_NAMES = {
+    "message": "質問",
+    "conversation_id": "会話",
+    "backend": "モデル",
+    "comment": "ご意見",
+    "rating": "評価",
+    "message_id": "回答",
+    "query": "検索語",
+    "k": "件数",
+    "suite": "評価セット",
+}
+# What to do, by pydantic error type; {field} is the Japanese name, {max_length}/{min_length} from the context.
+FIELD_PROBLEMS = {
+    "missing": "「{field}」を指定してください",
+    "extra_forbidden": "「{field}」は指定できない項目です",
+    "string_too_long": "「{field}」は{max_length:,}文字以内で入力してください",
+    "string_too_short": "「{field}」を入力してください",
+    "too_long": "「{field}」は{max_length:,}件以内で指定してください",
+    "json_invalid": "送信されたデータがJSONの形式になっていません",
+}
+FIELD_PROBLEM_DEFAULT = "「{field}」の値が正しくありません"
+QUESTION_TOO_LONG = (
+    "質問が長すぎます（{length:,}文字）。質問は{limit:,}文字以内で入力してください。"
+    "長い資料について尋ねる場合は、要点を抜き出すか、質問を分けてください。"
+)
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 _DESCRIPTIONS = {
@@ -137,7 +173,8 @@ def error_payload(exc: YakubaError) -> tuple[int, dict[str, Any]]:
     if status >= 500 and status not in PUBLIC_5XX:
         log.error("internal error: %s: %s", type(exc).__name__, exc.message)
         message = INTERNAL_MESSAGE
-    return status, ErrorBody(error=code, message=message).model_dump(exclude_none=True)
+    details = getattr(exc, "details", None) if status < 500 else None
+    return status, ErrorBody(error=code, message=message, details=details).model_dump(exclude_none=True)
 
 
 def _headers(exc: YakubaError, status: int) -> dict[str, str] | None:
@@ -172,8 +209,36 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         }
         for e in exc.errors()
     ]  # the offending input is not echoed back
-    body = ErrorBody(error="validation_error", message=VALIDATION_MESSAGE, details=details)
+    body = ErrorBody(error="validation_error", message=validation_message(exc.errors()), details=details)
     return JSONResponse(body.model_dump(), status_code=422)
+
+
+def validation_message(errors: Any) -> str:
+    """The Japanese message of a 422: the general sentence and, for up to three fields, what to do."""
+    problems: list[str] = []
+    for error in errors:
+        names = [p for p in error.get("loc", ()) if isinstance(p, str) and p not in ("body", "query", "path")]
+        field = FIELD_NAMES.get(names[-1], names[-1]) if names else "入力"
+        template = FIELD_PROBLEMS.get(error.get("type", ""), FIELD_PROBLEM_DEFAULT)
+        try:
+            problem = template.format(field=field, **(error.get("ctx") or {}))
+        except (KeyError, ValueError, IndexError):
+            problem = FIELD_PROBLEM_DEFAULT.format(field=field)
+        if problem not in problems:
+            problems.append(problem)
+    if not problems:
+        return VALIDATION_MESSAGE
+    return f"入力内容に誤りがあります：{'、'.join(problems[:3])}。内容を確認して、もう一度お試しください。"
+
+
+def check_question_length(message: str, limit: int) -> None:
+    """POST /chat's limit on the question (the `max_question_chars` setting), said in Japanese."""
+    if len(message) > limit:
+        raise InvalidInput(
+            QUESTION_TOO_LONG.format(length=len(message), limit=limit),
+            [{"loc": ["body", "message"], "msg": f"String should have at most {limit} characters",
+              "type": "string_too_long"}],
+        )  # fmt: skip
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class ApiModel(BaseModel):
@@ -20,7 +20,10 @@ class ApiModel(BaseModel):
 
 class ErrorDetail(ApiModel):
     loc: list[str | int] = Field(description='Where the problem is, e.g. ["body", "message"].')
-    msg: str = Field(description="What is wrong (English, from the validator).")
+    msg: str = Field(
+        description="What is wrong (English, from the validator; for developers — `message` of the "
+        "ErrorBody says it in Japanese)."
+    )
     type: str = Field(description="Machine-readable kind of problem.")
 
 
@@ -47,7 +50,10 @@ class AccountOut(ApiModel):
 
 
 class ChatRequest(ApiModel):
-    message: str = Field(min_length=1, max_length=2000, description="The question, in Japanese.")
+    message: str = Field(
+        min_length=1,
+        description="The question, in Japanese; at most `max_question_chars` characters (setting, default 8,000).",
+    )
     conversation_id: str | None = Field(
         None, description="Continue this conversation (one of the caller's own); None starts a new one."
     )
@@ -74,6 +80,15 @@ class CitationOut(ApiModel):
     source: str = Field(description="Path of the source file.")
     location: str = Field(description="Place in the document in Japanese (page, article, section …).")
     quote: str = Field(description="The cited text.")
+    classification: int = Field(description="機密性 level of the cited chunk (1..3).")
+    groups: list[str] = Field(
+        default_factory=list, description="Access groups of the cited chunk; empty = open to every user."
+    )
+
+
+def highest_classification(citations: list[CitationOut]) -> int | None:
+    """The 機密性 an answer carries: the highest level among the sources it cites (None: it cites none)."""
+    return max((c.classification for c in citations), default=None)
 
 
 class UsageOut(ApiModel):
@@ -85,6 +100,11 @@ class UsageOut(ApiModel):
 class ChatResponse(ApiModel):
     answer: str = Field(description="Answer text with `[n]` markers that refer to `citations`.")
     citations: list[CitationOut] = Field(description="Cited sources, ordered by n.")
+    classification: int | None = Field(
+        None,
+        description="機密性 of the answer: the highest level among its citations (None when it cites nothing). "
+        "Show it with the answer and keep it with any copy.",
+    )
     backend: str = Field(description="Address of the backend that produced the answer.")
     model_id: str = Field(description="Model ID or inference profile used.")
     mode: Literal["llm", "extractive"] = Field(description="llm = generated; extractive = quoted.")
@@ -98,6 +118,11 @@ class ChatResponse(ApiModel):
     )
     conversation_id: str = Field(description="The conversation the question and answer were stored in.")
     message_id: int = Field(description="Id of the stored answer (for POST /feedback).")
+
+    @model_validator(mode="after")
+    def _label(self) -> ChatResponse:
+        self.classification = highest_classification(self.citations)  # always derived: never out of step
+        return self
 
 
 # --- conversations --------------------------------------------------------------------------
@@ -118,11 +143,19 @@ class MessageOut(ApiModel):
         "no longer see is replaced by a notice)."
     )
     citations: list[CitationOut] = Field(description="Sources the reader may still see.")
+    classification: int | None = Field(
+        None, description="機密性 of an answer: the highest level among its citations (None: none cited)."
+    )
     backend: str | None = None
     model_id: str | None = None
     mode: str | None = None
     usage: UsageOut | None = None
     created_at: datetime
+
+    @model_validator(mode="after")
+    def _label(self) -> MessageOut:
+        self.classification = highest_classification(self.citations)  # always derived: never out of step
+        return self
 
 
 class ConversationDetail(ConversationSummary):

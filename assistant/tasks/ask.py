@@ -1,8 +1,11 @@
 """The `ask` task: a question answered from the indexed documents, with citations.
 
 Sources: retrieval under the caller's access filters (inside the store, before the top-k cut), then a relevance
-gate that drops chunks sharing too few of the question's words; a follow-up that finds nothing alone is searched
-again with the previous question. No relevant source → the honest 「見当たりません」 without calling a model.
+gate that drops chunks sharing too few of the question's words, then the answerability decision
+(`assistant/answerability.py`: one passage must hold the question's key and focus terms, IDF-weighted); a
+follow-up that finds nothing alone is searched again with the previous question. No relevant source, or no
+passage that answers → the honest 「見当たりません」 without calling a model, with the nearest retrieved documents
+listed apart as `related` (「関連する可能性のある資料」, never cited).
 LLM path: streamed text with `[n]` markers checked against the sources shown. Offline path: the extractive
 answer (抽出モード), the same output type.
 """
@@ -51,6 +54,8 @@ _QUESTION_WORDS = frozenset(
 # Earlier questions of the conversation given as context. Only the user's own questions: earlier answers may quote
 # sources of a higher 機密性 than the backend of this turn is allowed to see, and questions are masked like the rest.
 HISTORY_QUESTIONS = 3
+# Nearest documents listed as 「関連する可能性のある資料」 with a 「見当たりません」 answer.
+RELATED = 3
 
 
 class AskInput(BaseModel):
@@ -82,6 +87,11 @@ class AskOutput(TaskOutput):
 
     answer: str = Field(description="Answer text with `[n]` markers that refer to `citations`.")
     citations: list[Citation] = Field(default_factory=list, description="Cited sources, ordered by n.")
+    related: list[Citation] = Field(
+        default_factory=list,
+        description="関連する可能性のある資料: when nothing answers the question, the nearest retrieved documents "
+        "(title, source, location; no quote). Not cited, not evidence for the answer.",
+    )
 
 
 def relevance(question_terms: set[str], chunk_terms: set[str]) -> float:
@@ -110,15 +120,63 @@ def relevant_hits(question: str, hits: list[Hit], threshold: float = RELEVANCE_T
 def retrieve(inp: AskInput, ctx: TaskContext) -> list[Hit]:
     """Search with the question; a follow-up such as 「その期限は？」 that finds nothing on its own is searched
     again together with the previous question of the conversation (a self-contained question is unaffected)."""
+    return _retrieve(inp, ctx)[0]
+
+
+def _retrieve(inp: AskInput, ctx: TaskContext) -> tuple[list[Hit], list[Hit], str]:
+    """(hits that pass the gate and the answerability decision, every hit retrieved, the query searched)."""
     store = ctx.store()
     filters = ctx.principal.filters(
         doc_type=inp.doc_type, date_from=inp.date_from, date_to=inp.date_to, **ctx.scope
     )
-    hits = relevant_hits(inp.question, store.search(inp.question, k=inp.k, filters=filters))
+    found = store.search(inp.question, k=inp.k, filters=filters)
+    hits = answering_hits(inp.question, relevant_hits(inp.question, found), store)
     if hits or not inp.history:
-        return hits
+        return hits, found, inp.question
     combined = f"{inp.history[-1]}\n{inp.question}"
-    return relevant_hits(combined, store.search(combined, k=inp.k, filters=filters))
+    again = store.search(combined, k=inp.k, filters=filters)
+    return answering_hits(combined, relevant_hits(combined, again), store), found + again, combined
+
+
+def answering_hits(question: str, hits: list[Hit], store: object | None = None) -> list[Hit]:
+    """`hits` unchanged when one of them answers the question (`assistant.answerability.decide`), else []."""
+    if not hits:
+        return []
+    from assistant.answerability import MIN_COSINE, decide, index_document_frequency
+
+    df = index_document_frequency(store) if store is not None else None
+    n_docs = len(store) if df is not None and store is not None else None  # type: ignore[arg-type]
+    embedder = getattr(store, "embedder_name", None)
+    decision = decide(question, hits, df=df, n_docs=n_docs, min_cosine=MIN_COSINE.get(str(embedder)))
+    for hit, passage in zip(hits, decision.passages, strict=True):
+        hit.extra["coverage"] = passage.coverage
+        hit.extra["focus"] = passage.focus
+    log.debug("answerability: %s", decision.as_dict())
+    return hits if decision.answerable else []
+
+
+def related_citations(hits: list[Hit], limit: int = RELATED) -> list[Citation]:
+    """The nearest retrieved documents (one chunk per document, in rank order) as `related` entries."""
+    seen: set[str] = set()
+    related: list[Citation] = []
+    for hit in hits:
+        chunk = hit.chunk
+        if chunk.source in seen:
+            continue
+        seen.add(chunk.source)
+        related.append(
+            Citation(
+                n=len(related) + 1,
+                chunk_id=chunk.chunk_id,
+                title=chunk.title,
+                source=chunk.source,
+                location=chunk.location,
+                quote="",
+            )  # fmt: skip
+        )
+        if len(related) >= limit:
+            break
+    return related
 
 
 def _render_history(history: list[str]) -> str:
@@ -135,10 +193,14 @@ class AskTask(Task[AskInput, AskOutput]):
     output_model: ClassVar[type[TaskOutput]] = AskOutput
 
     def gather(self, inp: AskInput, ctx: TaskContext) -> Sources:
-        return Sources(chunks=[h.chunk for h in retrieve(inp, ctx)])
+        hits, found, _ = _retrieve(inp, ctx)
+        extra = {} if hits else {"related": related_citations(found)}
+        return Sources(chunks=[h.chunk for h in hits], extra=extra)
 
     def without_model(self, inp: AskInput, sources: Sources) -> AskOutput | None:
-        return None if sources.chunks else AskOutput(answer=NO_ANSWER)
+        if sources.chunks:
+            return None
+        return AskOutput(answer=NO_ANSWER, related=list(sources.extra.get("related", [])))
 
     def prompts(self, inp: AskInput, sources: Sources) -> tuple[str, str]:
         system = load_prompt("ask_system").render()

@@ -1,5 +1,5 @@
-"""One message of a conversation: the question, or the answer with how it was produced, its sources
-and the reader's rating."""
+"""One message of a conversation: the question, or the answer with its 機密性, how it was produced (and
+whether another model than the chosen one answered), its sources with their labels, and the reader's rating."""
 
 from __future__ import annotations
 
@@ -16,6 +16,56 @@ def model_name(address: str | None) -> str:
     return (address or "").partition("/")[2] or (address or "")
 
 
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# Badge colours by level: level 1 is shown too, but quietly.
+_LEVEL_COLORS = {1: "gray", 2: "orange", 3: "red"}
+
+
+def classification_label(level: int) -> str:
+    """2 → 「機密性２」 (full-width digit, as government documents write it)."""
+    return texts.ANSWER_CLASSIFICATION.format(level=str(level).translate(_FULL_WIDTH))
+
+
+def answer_level(message: dict[str, Any]) -> int | None:
+    """The answer's 機密性: the API's, else the highest among its citations; None when it cites nothing."""
+    if message.get("classification") is not None:
+        return int(message["classification"])
+    levels = [int(c["classification"]) for c in message.get("citations") or [] if c.get("classification")]
+    return max(levels, default=None)
+
+
+def groups_label(citation: dict[str, Any]) -> str:
+    groups = citation.get("groups") or []
+    return texts.SOURCE_GROUPS.format(groups="、".join(groups)) if groups else texts.SOURCE_GROUPS_ALL
+
+
+def _level_badge(level: int) -> str:
+    return f":{_LEVEL_COLORS.get(level, 'red')}-badge[:material/lock: {classification_label(level)}]"
+
+
+def export_text(message: dict[str, Any]) -> str:
+    """The answer as plain text for saving or pasting elsewhere: the 機密性 label is its first line."""
+    lines = []
+    level = answer_level(message)
+    if level is not None:
+        lines.append(classification_label(level))
+    lines += [texts.EXPORT_ANSWER, message["text"]]
+    if message.get("citations"):
+        lines.append(texts.EXPORT_SOURCES)
+        for c in message["citations"]:
+            label = classification_label(c["classification"]) if c.get("classification") else ""
+            lines.append(
+                texts.EXPORT_SOURCE_LINE.format(
+                    n=c["n"], title=c["title"], location=c["location"], label=label, groups=groups_label(c)
+                )
+            )
+    if message.get("backend"):
+        lines.append(texts.EXPORT_MODEL.format(backend=message["backend"]))
+    if message.get("substitution"):
+        lines.append(message["substitution"])
+    return "\n".join(lines) + "\n"
+
+
 def answer_message(response: dict[str, Any]) -> dict[str, Any]:
     """A POST /chat result in the shape of a stored message (GET /conversations/{id})."""
     return {
@@ -28,7 +78,29 @@ def answer_message(response: dict[str, Any]) -> dict[str, Any]:
         "mode": response["mode"],
         "usage": response["usage"],
         "notice": response.get("notice"),
+        "classification": response.get("classification"),
+        "requested_backend": response.get("requested_backend"),
+        "substitution": response.get("substitution"),
     }
+
+
+def render_classification(message: dict[str, Any]) -> None:
+    """The answer's 機密性 at its top (nothing when it cites no source)."""
+    level = answer_level(message)
+    if level is not None:
+        st.badge(
+            classification_label(level),
+            icon=":material/lock:",
+            color=_LEVEL_COLORS.get(level, "red"),
+            help=texts.ANSWER_CLASSIFICATION_HELP,
+        )
+
+
+def render_substitution(message: dict[str, Any]) -> None:
+    """Another model than the chosen one answered (policy re-routing or a fallback): never silently."""
+    if message.get("substitution"):
+        st.badge(texts.SUBSTITUTION_LABEL, icon=":material/swap_horiz:", color="violet")
+        st.warning(message["substitution"], icon=":material/swap_horiz:")
 
 
 def render_mode(message: dict[str, Any]) -> None:
@@ -51,7 +123,16 @@ def render_sources(citations: list[dict[str, Any]]) -> None:
         if not citations:
             st.caption(texts.SOURCES_NONE)
         for citation in citations:
-            st.markdown(texts.SOURCE_LINE.format(**citation))
+            level = citation.get("classification")
+            st.markdown(
+                texts.SOURCE_LINE.format(
+                    n=citation["n"],
+                    title=citation["title"],
+                    location=citation["location"],
+                    label=_level_badge(int(level)) if level else "",
+                    groups=groups_label(citation),
+                )
+            )
             # The quote is the document's own text: shown as text, so markup in it is not interpreted.
             st.text(citation["quote"])
 
@@ -91,9 +172,21 @@ def render_message(client: YakubaClient, message: dict[str, Any]) -> None:
         if message["role"] == "user":
             st.markdown(message["text"])
             return
+        render_classification(message)
+        render_substitution(message)
         render_mode(message)
         # Answers put each quoted sentence on its own line: keep the breaks (Markdown joins lines).
         st.markdown(message["text"].replace("\n", "  \n"))
         render_sources(message.get("citations") or [])
         render_usage(message)
+        if message.get("id") is not None:
+            st.download_button(
+                texts.EXPORT_BUTTON,
+                export_text(message),
+                file_name=texts.EXPORT_FILE_NAME.format(id=message["id"]),
+                mime="text/plain",
+                icon=":material/download:",
+                on_click="ignore",
+                key=f"export-{message['id']}",
+            )
         render_feedback(client, message["id"])

@@ -1,5 +1,8 @@
 """The chat: a model selector limited to the backends the user may use, the open conversation, and
-a question streamed to the API (tokens shown as they arrive, then the final answer with sources)."""
+a question streamed to the API (tokens shown as they arrive, then the final answer with sources).
+
+A question that fails (too long, refused, the API unreachable …) stays in the input box and the reason
+is shown in Japanese above it; the failed turn leaves no bubbles behind."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ui import session, texts
-from ui.client import ApiError, YakubaClient
+from ui.client import ApiError, Unauthorized, YakubaClient
 from ui.sections.answer import answer_message, model_name, render_message
 
 
@@ -77,6 +80,39 @@ def ask(client: YakubaClient, question: str, backend: str | None) -> None:
     st.rerun()  # show the final answer (markers normalised) with its sources and rating
 
 
+def _failed(question: str, message: str) -> None:
+    """Start over with the question back in the input and the reason above it."""
+    st.session_state[session.QUESTION_DRAFT] = question
+    st.session_state[session.CHAT_ERROR] = message
+    st.rerun()
+
+
+def submit(client: YakubaClient, question: str, backend: str | None) -> None:
+    with session.api_errors():  # a rejected key signs the user out
+        try:
+            ask(client, question, backend)
+        except Unauthorized:
+            raise
+        except ApiError as exc:
+            _failed(question, exc.message)
+
+
+def question_input() -> str | None:
+    """The chat input with its limit (the browser counts the characters as they are typed and stops at the
+    limit), holding a question that failed on the previous run."""
+    draft = st.session_state.pop(session.QUESTION_DRAFT, None)
+    if draft is not None:
+        st.session_state[session.QUESTION] = draft
+    error = st.session_state.pop(session.CHAT_ERROR, None)
+    if error:
+        st.error(error, icon=":material/error:")
+        if draft is not None:
+            st.caption(texts.ERROR_KEPT_INPUT)
+    limit = session.question_limit()
+    st.caption(texts.CHAT_LIMIT.format(limit=limit))
+    return st.chat_input(texts.CHAT_INPUT_PLACEHOLDER, max_chars=limit, key=session.QUESTION)
+
+
 def render(client: YakubaClient, model_slot: DeltaGenerator) -> None:
     """The chat; the model selector goes into `model_slot` (in the sidebar)."""
     backend = None
@@ -87,7 +123,6 @@ def render(client: YakubaClient, model_slot: DeltaGenerator) -> None:
         st.caption(texts.CHAT_EMPTY)
     for message in messages:
         render_message(client, message)
-    question = st.chat_input(texts.CHAT_INPUT_PLACEHOLDER)
+    question = question_input()
     if question and question.strip():
-        with session.api_errors():
-            ask(client, question.strip(), backend)
+        submit(client, question.strip(), backend)

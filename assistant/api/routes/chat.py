@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.api.chat_flow import ChatJob, check_conversation
 from assistant.api.context import ApiContext
 from assistant.api.deps import ContextDep, RateLimitedUser
-from assistant.api.errors import ChatTimeout, error_payload, error_responses
+from assistant.api.errors import ChatTimeout, check_question_length, error_payload, error_responses
 from assistant.api.schemas import ChatRequest, ChatResponse
 from core.errors import YakubaError
 
@@ -100,7 +100,9 @@ async def _stream(ctx: ApiContext, job: ChatJob) -> AsyncIterator[bytes]:
 )
 async def chat(body: ChatRequest, user: RateLimitedUser, ctx: ContextDep) -> Any:
     """Answer `message` from the chunks the caller may see; store the question and the answer in
-    the conversation. The classification policy decides which backends may receive the sources."""
+    the conversation. The classification policy decides which backends may receive the sources.
+    A question over `max_question_chars` characters is a 422 whose message states the limit."""
+    check_question_length(body.message, ctx.settings.max_question_chars)
     await run_in_threadpool(check_conversation, ctx, user, body.conversation_id)
     job = ChatJob(ctx, user, body)
     if body.stream:

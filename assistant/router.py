@@ -177,8 +177,11 @@ class Router:
             raise
         return self._run(req, decision, started, on_text or (lambda _: None), check or (lambda: None))
 
-    def _chain(self, decision: Decision) -> list[tuple[str, str]]:
-        """(address, reason) pairs: the decision, then its configured fallbacks."""
+    def _chain(self, decision: Decision, req: ModelRequest) -> list[tuple[str, str]]:
+        """(address, reason) pairs: the decision, then its configured fallbacks. A model the user chose is
+        replaced only when the user allowed re-routing (`allow_auto`); otherwise its failure is reported."""
+        if req.backend and not req.allow_auto:
+            return [(decision.address, decision.reason)]
         fallbacks = self.settings.fallbacks
         following = fallbacks.get(decision.address, fallbacks.get("*", []))
         chain = [(decision.address, decision.reason)]
@@ -198,7 +201,7 @@ class Router:
         attempts: list[tuple[str, str]] = []
         masked: dict[str, int] = {}
         current = decision
-        for index, (address, reason) in enumerate(self._chain(decision)):
+        for index, (address, reason) in enumerate(self._chain(decision, req)):
             try:
                 spec = resolve(self.settings, address)
             except UnknownBackendError:
@@ -329,6 +332,8 @@ class Router:
         return (
             f"モデルから回答を得られませんでした（{summary}）。"
             "しばらく待ってから再度お試しいただくか、別のモデル（例: offline/extractive）を選択してください。"
+            "自動切替を許可すると、選択したモデルが利用できないときは利用できる別のモデルが回答します"
+            "（どのモデルが回答したかは回答に表示されます）。"
         )
 
     # --- audit ------------------------------------------------------------------------------

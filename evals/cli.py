@@ -14,7 +14,9 @@ app = typer.Typer(help="Evaluation suites.", no_args_is_help=True)
 
 @app.command("retrieval")
 def retrieval(
-    squad: Path = typer.Option(..., "--squad", exists=True, dir_okay=False, help="SQuAD-format JSON (JSQuAD, JaQuAD)."),
+    squad: Path = typer.Option(
+        ..., "--squad", exists=True, dir_okay=False, help="SQuAD-format JSON (JSQuAD, JaQuAD)."
+    ),
     k: int = typer.Option(10, "-k", min=1, help="Cut-off for the metrics."),
     embedder: str | None = typer.Option(None, "--embedder", help="Embedder address (default: settings)."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N questions."),
@@ -28,17 +30,34 @@ def retrieval(
 
     settings = get_settings()
     try:
-        result = evaluate_squad(squad, embedder or settings.embedder, k=k, limit=limit,
-                                chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
-                                baselines=not no_baselines)
+        result = evaluate_squad(
+            squad,
+            embedder or settings.embedder,
+            k=k,
+            limit=limit,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+            baselines=not no_baselines,
+        )
     except YakubaError as exc:
         fail(exc.message)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    keys = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "index_seconds", "query_p50_ms", "query_p95_ms"]
+    keys = [
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "ndcg@10",
+        "index_seconds",
+        "query_p50_ms",
+        "query_p95_ms",
+    ]
     rows = {"hybrid": result, **result.get("baselines", {})}
-    typer.echo(f"{result['n_queries']} queries over {result['n_paragraphs']} paragraphs, embedder {result['embedder']}")
+    typer.echo(
+        f"{result['n_queries']} queries over {result['n_paragraphs']} paragraphs, embedder {result['embedder']}"
+    )
     typer.echo(f"{'method':<16}" + "".join(f"{key:>14}" for key in keys))
     for name, row in rows.items():
         typer.echo(f"{name:<16}" + "".join(f"{row.get(key, 0):>14}" for key in keys))
@@ -64,15 +83,22 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print one JSON 
 
 @app.command("run")
 def run_cmd(
-    suite: str = typer.Argument(..., help="Suite name (see `yakuba eval list`), suite file, or a dataset file."),
+    suite: str = typer.Argument(
+        ..., help="Suite name (see `yakuba eval list`), suite file, or a dataset file."
+    ),
     task: str | None = typer.Option(None, "--task", help="Task for a dataset file (default: ask)."),
     backend: list[str] = typer.Option([], "--backend", "-b", help="Backend address to compare (repeatable)."),
-    index: Path | None = typer.Option(None, "--index", help="Index folder for suites over the configured index."),
+    index: Path | None = typer.Option(
+        None, "--index", help="Index folder for suites over the configured index."
+    ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N items."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip the first N items (e.g. a held-out slice)."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Items run at once."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per item."),
     resume: str | None = typer.Option(None, "--resume", help="Finish the run RUN_ID (done items are kept)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Run every item, even those finished by earlier runs."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Run every item, even those finished by earlier runs."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run a suite through the real tasks and router; prints metrics with 95 % intervals."""
@@ -85,7 +111,7 @@ def run_cmd(
     try:
         chosen = suite_for(suite, task=task)
         record = run_suite(
-            chosen, settings, backends=backend or None, index_dir=index, limit=limit, concurrency=concurrency,
+            chosen, settings, backends=backend or None, index_dir=index, limit=limit, offset=offset, concurrency=concurrency,
             item_timeout=timeout, resume=resume, progress=not as_json, use_cache=not no_cache,
         )  # fmt: skip
     except YakubaError as exc:

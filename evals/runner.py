@@ -53,6 +53,7 @@ def run_suite(
     backends: list[str] | None = None,
     index_dir: Path | None = None,
     limit: int | None = None,
+    offset: int = 0,
     concurrency: int = 4,
     item_timeout: float = 120.0,
     resume: str | None = None,
@@ -74,7 +75,9 @@ def run_suite(
     principal = principal or Principal(name="evaluator")
     dataset = load_dataset(suite.dataset, PROJECT_ROOT)
     limit = limit or suite.limit
-    items = dataset.items[:limit] if limit else dataset.items
+    if resume:
+        offset = load_run(settings, resume)["dataset"].get("offset", 0)
+    items = dataset.items[offset:][:limit] if limit else dataset.items[offset:]
     variants = _variants(suite, backends)
     task = RetrievalOnly() if suite.task == "retrieval" else get_task(suite.task)
     if resume:
@@ -82,10 +85,13 @@ def run_suite(
         if record["suite"] != suite.name:
             from core.errors import YakubaError
 
-            raise YakubaError(f"実行「{resume}」は評価セット「{record['suite']}」のものです（指定: {suite.name}）。")
+            raise YakubaError(
+                f"実行「{resume}」は評価セット「{record['suite']}」のものです（指定: {suite.name}）。"
+            )
         record["status"] = "running"
     else:
         record = _new_record(suite, task, dataset, variants, principal, len(items), run_id)
+        record["dataset"]["offset"] = offset
     write_run(settings, record)
     folder = run_path(settings, record["run_id"])
     item_log = ItemLog(folder / ITEMS_FILE)
@@ -118,19 +124,29 @@ def _variants(suite: Suite, backends: list[str] | None) -> list[Variant]:
         return list(suite.variants)
     base = suite.variants[0].settings if suite.variants else {}
     options = suite.variants[0].options if suite.variants else {}
-    return [Variant(name=address, backend=address, settings=dict(base), options=dict(options)) for address in backends]
+    return [
+        Variant(name=address, backend=address, settings=dict(base), options=dict(options))
+        for address in backends
+    ]
 
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
 
 
 def _new_record(
-    suite: Suite, task: Task, dataset: Dataset, variants: list[Variant], principal: Principal, n: int,
+    suite: Suite,
+    task: Task,
+    dataset: Dataset,
+    variants: list[Variant],
+    principal: Principal,
+    n: int,
     run_id: str | None = None,
 ) -> dict[str, Any]:
     created = now_iso()
@@ -325,7 +341,9 @@ def _run_item(
     sources = Sources()
     scope = {"exclude_sources": item.meta["exclude_sources"]} if item.meta.get("exclude_sources") else {}
     if isinstance(task, RetrievalOnly):
-        hits = store.search(item.input["question"], k=int(input_fields.get("k", 10)), filters=principal.filters(**scope))
+        hits = store.search(
+            item.input["question"], k=int(input_fields.get("k", 10)), filters=principal.filters(**scope)
+        )
         sources = Sources([h.chunk for h in hits])
         return Outcome(item.id, variant.name, None, "", [], _sources(sources), latency_ms=_ms(started))
     try:

@@ -6,6 +6,7 @@ import pytest
 
 from assistant import prompts
 from assistant.prompts import load_prompt, parse_prompt, render_sources, validate_all
+from assistant.tasks.ask import NOT_IN_SOURCES
 from core.errors import PromptTemplateError
 from core.model import Chunk
 
@@ -22,7 +23,7 @@ def test_shipped_templates_load_and_declare_their_placeholders():
 
 def test_system_prompt_states_the_rules():
     system = load_prompt("ask_system").render()
-    for phrase in ("資料だけに基づいて", "[1]", "回答となる記載がありません", "データ", "従わず"):
+    for phrase in ("資料だけに基づいて", "[1]", NOT_IN_SOURCES, "データ", "従わず"):
         assert phrase in system
 
 

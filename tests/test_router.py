@@ -128,7 +128,7 @@ def test_throttling_is_retried_on_the_same_backend(settings, audit_path, fake_be
 
 def test_throttling_exhausts_retries_then_falls_back(settings, audit_path, fake_bedrock):
     fake_bedrock.fail_next(3, "throttle")
-    result = router_for(settings, audit_path).call(request("bedrock/claude-sonnet-4-5"))
+    result = router_for(settings, audit_path).call(request("bedrock/claude-sonnet-4-5", allow_auto=True))
     assert [r["model_id"] for r in fake_bedrock.requests] == [SONNET] * 3 + [HAIKU]
     assert result.decision.address == "bedrock/claude-haiku-4-5"
     assert "代替" in result.decision.reason
@@ -139,11 +139,24 @@ def test_throttling_exhausts_retries_then_falls_back(settings, audit_path, fake_
     assert len(event["attempts"]) == 4
 
 
+def test_a_chosen_model_is_not_replaced_without_permission(settings, audit_path, fake_bedrock):
+    fake_bedrock.fail_next(3, "unavailable")
+    with pytest.raises(BackendUnavailable) as raised:
+        router_for(settings, audit_path).call(request("bedrock/claude-sonnet-4-5"))
+    assert {r["model_id"] for r in fake_bedrock.requests} == {SONNET}  # no other model was asked
+    assert "自動切替を許可すると" in raised.value.message
+    assert audit_events(audit_path)[-1]["outcome"] == "unavailable"
+    # a default (not chosen) model still falls back, and says so
+    fake_bedrock.fail_next(3, "unavailable")
+    result = router_for(settings, audit_path, default_backend="bedrock/claude-sonnet-4-5").call(request())
+    assert result.requested is not None and result.decision.address != "bedrock/claude-sonnet-4-5"
+
+
 def test_fallbacks_are_checked_against_the_policy(settings, audit_path, fake_bedrock):
     fallbacks = {"bedrock/claude-haiku-4-5": ["bedrock/nova-lite", "offline/extractive"]}
     router = router_for(settings, audit_path, fallbacks=fallbacks)
     fake_bedrock.fail_next(3, "unavailable")
-    result = router.call(request("bedrock/claude-haiku-4-5", [chunk(level=2)]))
+    result = router.call(request("bedrock/claude-haiku-4-5", [chunk(level=2)], allow_auto=True))
     assert result.decision.address == "offline/extractive"
     assert ("bedrock/nova-lite", "refused_by_policy") in result.attempts
     assert {r["model_id"] for r in fake_bedrock.requests} == {HAIKU}

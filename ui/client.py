@@ -117,14 +117,21 @@ class YakubaClient:
 
     # -- chat ------------------------------------------------------------------------------
     def chat_stream(
-        self, message: str, conversation_id: str | None = None, backend: str | None = None
+        self,
+        message: str,
+        conversation_id: str | None = None,
+        backend: str | None = None,
+        allow_auto: bool = False,
     ) -> Iterator[tuple[str, Any]]:
         """Ask with `stream: true`; yield `(event, data)` for each server-sent event in order:
         `token` ({"text": piece})…, `citations`, `usage`, then `done` (the full POST /chat result).
 
         An `error` event (the API's error body) is raised as `ApiError` with its Japanese message.
         """
-        body = {"message": message, "conversation_id": conversation_id, "backend": backend, "stream": True}
+        body = {
+            "message": message, "conversation_id": conversation_id, "backend": backend, "stream": True,
+            "allow_auto": allow_auto,
+        }  # fmt: skip
         try:
             with connect_sse(self._http, "POST", "/chat", json=body, timeout=CHAT_TIMEOUT) as source:
                 if not source.response.is_success:

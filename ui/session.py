@@ -27,6 +27,7 @@ FLASH = "yakuba_flash"  # (kind, text) shown once after a rerun
 EVAL_ALLOWED = "yakuba_eval_allowed"  # whether the API lets this user into /evals (asked once)
 EVAL_REPORT = "yakuba_eval_report"  # (run ids, HTML) of the evaluation report last prepared
 QUESTION = "yakuba_question"  # key of the chat input
+ALLOW_AUTO = "yakuba_allow_auto"  # the user lets another model answer when the chosen one cannot
 QUESTION_DRAFT = (
     "yakuba_question_draft"  # a question that failed, put back into the chat input on the next run
 )

@@ -254,3 +254,14 @@ EVALS_METRIC_NAMES = {
     "format_ok": "書式の適合率",
     "errors": "エラー件数",
 }
+
+# --- answers: related documents offered with 「見当たりません」 (issue 9) ------------------------------------
+RELATED_HEADER = "関連する可能性のある資料（{count}件）"
+RELATED_CAPTION = "ご質問への回答は記載されていませんが、内容が近い資料です。回答の根拠ではありません。"
+RELATED_LINE = "・{title}　{location}　{label}"
+ALLOW_AUTO_LABEL = "利用できないときは別のモデルで回答する（自動切替）"
+ALLOW_AUTO_HELP = (
+    "選択したモデルが障害等で利用できないとき、又は資料の機密性により送信できないときに、利用できる別のモデルで"
+    "回答します。切り替えた場合は、どのモデルが回答したかとその理由を回答に表示します。"
+    "オフにすると、切り替えずに理由をお知らせします。"
+)

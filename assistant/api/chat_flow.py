@@ -11,8 +11,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from assistant.api.access import principal_of, stored_citation
 from assistant.api.schemas import ChatRequest, ChatResponse, CitationOut, UsageOut
 from assistant.records import add_message, create_conversation, list_messages
@@ -56,23 +54,10 @@ class ChatJob:
             messages = list_messages(session, self.user, self.body.conversation_id)
         return [m.text for m in messages if m.role == "user"][-HISTORY_QUESTIONS:]
 
-    def _ask_input(self) -> AskInput:
-        """The task's input. The question's length was checked against `max_question_chars` by the route;
-        AskInput's own cap must not turn an accepted question into an internal error."""
-        history = self._earlier_questions()
-        try:
-            return AskInput(question=self.body.message, history=history)
-        except ValidationError as exc:
-            if not all(e["type"] == "string_too_long" and e["loc"] == ("question",) for e in exc.errors()):
-                raise
-            return AskInput(question=self.body.message[:1], history=history).model_copy(
-                update={"question": self.body.message}
-            )
-
     def run(self, on_token: Callable[[str], None] | None = None) -> ChatResponse:
         """Answer and store; raises YakubaError subclasses the API maps to statuses (Cancelled once
         `abandon` was called)."""
-        inp = self._ask_input()
+        inp = AskInput(question=self.body.message, history=self._earlier_questions())
         result = self.ctx.runner.run(
             ASK, inp, principal_of(self.user),
             backend=self.body.backend, allow_auto=self.body.allow_auto, on_token=on_token, cancel=self._cancel,
@@ -81,7 +66,8 @@ class ChatJob:
         if self._cancel.is_set():
             raise Cancelled("処理は取り消されました。")
         store = self.ctx.stores.get_or_none()
-        chunks = {c.chunk_id: c for c in store.get([c.chunk_id for c in result.citations])} if store else {}
+        wanted = [c.chunk_id for c in [*result.citations, *result.related]]
+        chunks = {c.chunk_id: c for c in store.get(wanted)} if store else {}
         # Each citation carries its chunk's labels (機密性, groups), in the response as in the stored message;
         # a chunk gone from the index since retrieval cannot be labelled, so it is listed in neither.
         stored = [
@@ -102,6 +88,11 @@ class ChatJob:
         return ChatResponse(
             answer=result.answer,
             citations=[CitationOut(**c) for c in stored],
+            related=[
+                CitationOut(**stored_citation(r.model_dump(), chunks[r.chunk_id]))
+                for r in result.related
+                if r.chunk_id in chunks
+            ],
             backend=result.backend,
             model_id=result.model_id,
             mode=result.mode,

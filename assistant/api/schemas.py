@@ -100,6 +100,11 @@ class UsageOut(ApiModel):
 class ChatResponse(ApiModel):
     answer: str = Field(description="Answer text with `[n]` markers that refer to `citations`.")
     citations: list[CitationOut] = Field(description="Cited sources, ordered by n.")
+    related: list[CitationOut] = Field(
+        default_factory=list,
+        description="関連する可能性のある資料: with a 「見当たりません」 answer, the nearest documents the reader may "
+        "see (quote empty). Not cited and not evidence for the answer.",
+    )
     classification: int | None = Field(
         None,
         description="機密性 of the answer: the highest level among its citations (None when it cites nothing). "

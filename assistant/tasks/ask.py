@@ -25,6 +25,7 @@ from assistant.tasks.base import Sources, Task, TaskContext, TaskOutput
 if TYPE_CHECKING:
     from assistant.backends.base import Reply
     from assistant.router import ModelResult
+    from core.model import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ NO_ANSWER = (
     "検索対象の資料には、ご質問に対する回答となる記載が見当たりませんでした。"
     "質問の表現を変えるか、該当する資料が登録されているかをご確認ください。"
 )
+# Ceiling of a question in the task's own model; the configured limit (`max_question_chars`, 8,000 by default)
+# is checked by the API and the UI with a message in Japanese.
+MAX_QUESTION_CHARS = 20_000
+# What the prompt (prompts/ask_system.md, rule 3) asks a model to write, alone, when the sources do not answer.
+NOT_IN_SOURCES = "【資料に記載なし】"
 
 # A chunk is kept when it contains at least this share of the question's content words.
 # Measured with benchmarks/extractive_jsquad.py --gate (JSQuAD v1.3 validation, 4,442 questions,
@@ -63,7 +69,11 @@ class AskInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=2000, description="The question, in Japanese.")
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question, in Japanese (the API applies the configured `max_question_chars` first).",
+    )
     k: int = Field(5, ge=1, le=20, description="Number of chunks retrieved as sources.")
     doc_type: str | None = Field(None, description="Search only `policy` documents or `inquiry` records.")
     date_from: str | None = Field(None, description="Earliest ISO date of the sources (inclusive).")
@@ -155,6 +165,10 @@ def answering_hits(question: str, hits: list[Hit], store: object | None = None) 
     return hits if decision.answerable else []
 
 
+def _as_hits(chunks: list[Chunk]) -> list[Hit]:
+    return [Hit(chunk=c, score=0.0) for c in chunks]
+
+
 def related_citations(hits: list[Hit], limit: int = RELATED) -> list[Citation]:
     """The nearest retrieved documents (one chunk per document, in rank order) as `related` entries."""
     seen: set[str] = set()
@@ -220,6 +234,10 @@ class AskTask(Task[AskInput, AskOutput]):
         return Reply(text=text, data=AskOutput(answer=answer, citations=citations))
 
     def from_model(self, inp: AskInput, sources: Sources, result: ModelResult) -> AskOutput:
+        # The prompt asks for NOT_IN_SOURCES alone when the sources do not answer: the same honest result as the
+        # offline path, the sources shown to the model listed as related (never cited).
+        if result.text.strip().startswith(NOT_IN_SOURCES):
+            return AskOutput(answer=NO_ANSWER, related=related_citations(_as_hits(sources.chunks)))
         answer, citations = resolve(result.text, sources.chunks)
         return AskOutput(answer=answer, citations=citations)
 

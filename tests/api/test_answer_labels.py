@@ -33,15 +33,27 @@ def test_citations_carry_their_labels_and_the_answer_the_highest(api):
 def test_an_answer_without_sources_has_no_level(api):
     body = api.post("/chat", "bob", json={"message": ZAISEI_QUESTION}).json()  # bob sees no budget memo
     assert body["citations"] == [] and body["classification"] is None
+    # related documents are offered apart, labelled, and only from what bob may read
+    assert all(r["quote"] == "" and r["groups"] == [] for r in body["related"])
+    assert "見当たりません" in body["answer"]
 
 
 def _unreachable_bedrock(make_api):
     return make_api(bedrock_endpoint_url="http://127.0.0.1:9", backend_max_attempts=1)
 
 
-def test_an_unreachable_chosen_model_is_replaced_and_the_replacement_stated(make_api):
+def test_an_unreachable_chosen_model_is_refused_with_its_reason_unless_re_routing_is_allowed(make_api):
     api = _unreachable_bedrock(make_api)
     response = api.post("/chat", "bob", json={"message": PUBLIC_QUESTION, "backend": HAIKU})
+    assert response.status_code == 503, response.text
+    message = response.json()["message"]
+    assert HAIKU in message and "自動切替を許可すると" in message
+
+
+def test_an_unreachable_chosen_model_is_replaced_and_the_replacement_stated(make_api):
+    api = _unreachable_bedrock(make_api)
+    body = {"message": PUBLIC_QUESTION, "backend": HAIKU, "allow_auto": True}
+    response = api.post("/chat", "bob", json=body)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["backend"] == "offline/extractive" and body["mode"] == "extractive"
@@ -52,7 +64,11 @@ def test_an_unreachable_chosen_model_is_replaced_and_the_replacement_stated(make
 
 def test_the_replacement_is_stated_in_the_streamed_done_event(make_api):
     api = _unreachable_bedrock(make_api)
-    response = api.post("/chat", "bob", json={"message": PUBLIC_QUESTION, "backend": HAIKU, "stream": True})
+    response = api.post(
+        "/chat",
+        "bob",
+        json={"message": PUBLIC_QUESTION, "backend": HAIKU, "stream": True, "allow_auto": True},
+    )
     name, done = sse_events(response.text)[-1]
     assert name == "done" and done["backend"] == "offline/extractive"
     assert done["requested_backend"] == HAIKU and "利用できなかった" in done["substitution"]

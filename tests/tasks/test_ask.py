@@ -13,7 +13,7 @@ from assistant.extractive import EXTRACTIVE_NOTICE, LEAD
 from assistant.prompts import load_prompt
 from assistant.retrieval.local_store import build_in_memory
 from assistant.router import Router
-from assistant.tasks.ask import ASK, NO_ANSWER, AskInput, relevance
+from assistant.tasks.ask import ASK, MAX_QUESTION_CHARS, NO_ANSWER, NOT_IN_SOURCES, AskInput, relevance
 from assistant.tasks.base import Principal
 from assistant.tasks.runner import Runner
 from core.errors import PolicyRefused
@@ -144,6 +144,21 @@ def test_llm_answer_streams_and_keeps_only_valid_citations(store, router, fake_b
     assert system == load_prompt("ask_system").render()
     assert '<source id="1" title="手数料条例" location="p.1">' in user
     assert "<question>\n住民票の写しの交付手数料はいくらですか。\n</question>" in user
+
+
+def test_model_saying_not_in_sources_gives_the_same_honest_result(store, router, fake_bedrock):
+    fake_bedrock.script(NOT_IN_SOURCES)
+    result = run_ask(dict(question="住民票の写しの交付手数料の減免の条件は。", backend=HAIKU), store, router)
+    assert result.answer == NO_ANSWER and result.citations == []
+    assert result.related and all(r.quote == "" for r in result.related)  # offered apart, never cited
+    assert (result.backend, result.mode) == (HAIKU, "llm")
+
+
+def test_question_limit_follows_the_setting_up_to_the_ceiling():
+    long = "照会文" * 3000  # 9,000 characters: a pasted 照会文 is accepted by the task's own model
+    assert AskInput(question=long).question == long
+    with pytest.raises(ValidationError):
+        AskInput(question="あ" * (MAX_QUESTION_CHARS + 1))
 
 
 def test_nothing_relevant_answers_without_a_model_call(store, router, fake_bedrock):

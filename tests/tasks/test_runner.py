@@ -42,7 +42,9 @@ QUESTION = AskInput(question="住民票の写しの手数料はいくらです�
 
 def test_fallback_after_errors_is_stated_on_the_output(runner, fake_bedrock, tmp_path):
     fake_bedrock.fail_next(5, "unavailable")
-    result = runner.run(ASK, QUESTION, backend="bedrock/claude-haiku-4-5", sources=Sources([CHUNK]))
+    result = runner.run(
+        ASK, QUESTION, backend="bedrock/claude-haiku-4-5", allow_auto=True, sources=Sources([CHUNK])
+    )
     assert result.backend == "offline/extractive" and result.requested_backend == "bedrock/claude-haiku-4-5"
     assert "bedrock/claude-haiku-4-5" in result.substitution and "offline/extractive" in result.substitution
     assert "300円" in result.answer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.test_app import all_text, ask, sign_in, ui_session
-from ui import texts
+from ui import session, texts
 from ui.sections.answer import classification_label, export_text
 
 BUDGET_QUESTION = "予算要求書の提出期限はいつですか"
@@ -69,6 +69,7 @@ def test_a_replacement_model_is_announced(app, live_api):
     live_api.bedrock.fail_next(1, "unavailable")
     sign_in(app, live_api.keys["tanaka"])
     app.selectbox(key="backend").set_value("bedrock/claude-haiku-4-5").run()
+    app.toggle(key=session.ALLOW_AUTO).set_value(True).run()
     ask(app)
     assert not app.exception, app.exception
     answer = app.chat_message[1]
@@ -113,3 +114,28 @@ def test_the_apis_refusal_of_a_long_question_is_shown_in_japanese(lenient_ui, li
     assert "String should" not in all_text(lenient_ui)
     assert not lenient_ui.chat_message
     assert box_text(lenient_ui) == question
+
+
+def test_table_sources_render_as_tables():
+    from ui.sections.answer import quote_blocks
+
+    quote = "手数料は次のとおり。\n| 証明書 | 金額（円） |\n|---|---|\n| 住民票の写し | 300 |\n| 戸籍謄本 | 450 |\n以上"
+    assert quote_blocks(quote) == [
+        "手数料は次のとおり。",
+        [["証明書", "金額（円）"], ["住民票の写し", "300"], ["戸籍謄本", "450"]],
+        "以上",
+    ]
+
+
+def test_not_found_offers_related_documents_apart(app, live_api):
+    sign_in(app, live_api.keys["tanaka"])
+    ask(app, "市営プールの夏季の開場時間は何時から何時までですか")
+    assert not app.exception, app.exception
+    answer = app.chat_message[1]
+    assert "見当たりません" in str(answer.markdown[-1].value) or any(
+        "見当たりません" in str(m.value) for m in answer.markdown
+    )
+    labels = [e.label for e in answer.expander]
+    related = [e for e in answer.expander if e.label.startswith("関連する可能性のある資料")]
+    assert related, labels
+    assert texts.RELATED_CAPTION in [c.value for c in related[0].caption]

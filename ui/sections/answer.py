@@ -3,12 +3,15 @@ whether another model than the chosen one answered), its sources with their labe
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
 from ui import session, texts
 from ui.client import YakubaClient
+
+_TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # `|---|:--:|`
 
 
 def model_name(address: str | None) -> str:
@@ -81,6 +84,7 @@ def answer_message(response: dict[str, Any]) -> dict[str, Any]:
         "classification": response.get("classification"),
         "requested_backend": response.get("requested_backend"),
         "substitution": response.get("substitution"),
+        "related": response.get("related") or [],
     }
 
 
@@ -133,8 +137,63 @@ def render_sources(citations: list[dict[str, Any]]) -> None:
                     groups=groups_label(citation),
                 )
             )
-            # The quote is the document's own text: shown as text, so markup in it is not interpreted.
-            st.text(citation["quote"])
+            render_quote(citation["quote"])
+
+
+def quote_blocks(quote: str) -> list[str | list[list[str]]]:
+    """The quote as text blocks and tables: lines of Markdown table syntax (`| a | b |`, the ingest loaders'
+    form for tables) become a list of rows (the separator row dropped), everything else stays text."""
+    blocks: list[str | list[list[str]]] = []
+    for line in quote.splitlines():
+        if line.lstrip().startswith("|"):
+            if _TABLE_SEP.match(line.strip()):
+                continue
+            row = [c.strip() for c in line.strip().strip("|").split("|")]
+            if blocks and isinstance(blocks[-1], list):
+                blocks[-1].append(row)
+            else:
+                blocks.append([row])
+        elif blocks and isinstance(blocks[-1], str):
+            blocks[-1] += "\n" + line
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def render_quote(quote: str) -> None:
+    """A source's text: tables as tables (header row first), the rest as plain text so that markup in the
+    document is not interpreted."""
+    import pandas as pd
+
+    for block in quote_blocks(quote):
+        if isinstance(block, str):
+            if block.strip():
+                st.text(block)
+            continue
+        width = max(len(r) for r in block)
+        rows = [r + [""] * (width - len(r)) for r in block]
+        header = rows[0] if len(rows) > 1 else [str(i + 1) for i in range(width)]
+        body = rows[1:] if len(rows) > 1 else rows
+        # unique column names (a header may repeat a label); shown as the table's header row
+        names = [h if h and h not in header[:i] else f"{h}（{i + 1}）" for i, h in enumerate(header)]
+        st.table(pd.DataFrame(body, columns=names).set_index(names[0]))
+
+
+def render_related(related: list[dict[str, Any]]) -> None:
+    """関連する可能性のある資料, apart from the answer and its sources: offered with 「見当たりません」, never cited."""
+    if not related:
+        return
+    with st.expander(texts.RELATED_HEADER.format(count=len(related)), expanded=True):
+        st.caption(texts.RELATED_CAPTION)
+        for doc in related:
+            level = doc.get("classification")
+            st.markdown(
+                texts.RELATED_LINE.format(
+                    title=doc["title"],
+                    location=doc.get("location") or "",
+                    label=_level_badge(int(level)) if level else "",
+                )
+            )
 
 
 def render_usage(message: dict[str, Any]) -> None:
@@ -178,6 +237,7 @@ def render_message(client: YakubaClient, message: dict[str, Any]) -> None:
         # Answers put each quoted sentence on its own line: keep the breaks (Markdown joins lines).
         st.markdown(message["text"].replace("\n", "  \n"))
         render_sources(message.get("citations") or [])
+        render_related(message.get("related") or [])
         render_usage(message)
         if message.get("id") is not None:
             st.download_button(

@@ -43,6 +43,7 @@ def choose_backend(client: YakubaClient) -> str | None:
     )
     chosen = next(m for m in usable if m["address"] == choice)
     st.caption(texts.MODEL_LOCATION.format(location=chosen["data_location_label"]))
+    st.toggle(texts.ALLOW_AUTO_LABEL, value=False, help=texts.ALLOW_AUTO_HELP, key=session.ALLOW_AUTO)
     noted = [m for m in models if m["reason"]]
     if noted:
         with st.expander(texts.MODEL_UNAVAILABLE_HEADER):
@@ -55,7 +56,12 @@ def _stream(
     client: YakubaClient, question: str, backend: str | None, result: dict[str, Any]
 ) -> Iterator[str]:
     """Answer pieces for `st.write_stream`; the final response is left in `result["done"]`."""
-    for event, data in client.chat_stream(question, st.session_state.get(session.CONVERSATION), backend):
+    for event, data in client.chat_stream(
+        question,
+        st.session_state.get(session.CONVERSATION),
+        backend,
+        allow_auto=bool(st.session_state.get(session.ALLOW_AUTO)),
+    ):
         if event == "token":
             yield data["text"]
         elif event == "done":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,12 +46,19 @@ def _numbers(group: str) -> list[int]:
     return [int(unicodedata.normalize("NFKC", m)) for m in _NUMBER.findall(group)]
 
 
-def resolve(answer: str, chunks: Sequence[Chunk], *, extractive: bool = False) -> tuple[str, list[Citation]]:
+def resolve(
+    answer: str,
+    chunks: Sequence[Chunk],
+    *,
+    extractive: bool = False,
+    quotes: Mapping[int, str] | None = None,
+) -> tuple[str, list[Citation]]:
     """Normalise the markers in `answer` and list the cited chunks.
 
     Returns the answer with every valid marker written as `[n]` (a group `[1, 2]` becomes `[1][2]`)
     and invalid numbers removed, and the citations ordered by n. With `extractive=True` the quote
-    is the answer's own sentences for that source when they are verbatim from the chunk.
+    is the answer's own sentences for that source when they are verbatim from the chunk; `quotes` (source
+    number → text, from `Extraction.quotes()`) gives the quoted text directly, table rows as written.
     """
     bad: list[int] = []
     cited: list[int] = []
@@ -70,12 +77,12 @@ def resolve(answer: str, chunks: Sequence[Chunk], *, extractive: bool = False) -
     text = MARKER.sub(replace, answer)
     if bad:
         log.warning("removed citation markers pointing to no source: %s (sources: %d)", bad, len(chunks))
-    quotes = _quoted_sentences(text) if extractive else {}
+    taken = _quoted_sentences(text) if extractive and quotes is None else {}
     citations = []
     for n in sorted(cited):
         chunk = chunks[n - 1]
         plain = MARKER.sub("", chunk.text)  # the extractive answer leaves the source's own markers out
-        verbatim = [q for q in quotes.get(n, []) if q in plain]
+        verbatim = [quotes[n]] if quotes and quotes.get(n) else [q for q in taken.get(n, []) if q in plain]
         citations.append(
             Citation(
                 n=n,

@@ -18,10 +18,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.citations import MARKER
+from assistant.table_rows import cells, table_rows
 from core.sentences import CLOSERS, TERMINATORS, split_sentences
 from ingest.loaders.records import ANSWER, QUESTION, SUBJECT
 
@@ -47,16 +48,9 @@ ANSWER_LABEL = "（回答）"
 RECORD_LABELS = {SUBJECT: "（件名）", QUESTION: "（照会）", ANSWER: ANSWER_LABEL}
 
 _BULLET = re.compile(r"^\s*(?:[・●○◆◇■□]\s*|[-*]\s+|\d{1,3}[.．]\s+|\d{1,3}[)）]\s*|[（(]\d{1,3}[)）]\s*)")
-_TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _DROP = re.compile(r"[\s\W_]+")
 _INTRO = re.compile(r"(?:次|以下|下記)の|(?:次|以下|下記)のとおり|[：:]\s*$")
-# a header's unit in brackets: 「金額（円）」「割合(%)」「人数（単位：人）」
-_UNIT = re.compile(
-    r"^(.+?)\s*[（(](?:単位[：:]\s*)?"
-    r"((?:千|万|百万|億)?円|件|[%％]|人|名|世帯|戸|回|日|か月|ヶ月|年|時間|分|歳|台|校|箇所|か所|枚|冊|部|点|倍|"
-    r"km|m|㎡|m2|kg|t|ha)[)）]$"
-)
 _RECORD_PART = re.compile(rf"^({SUBJECT}|{QUESTION}|{ANSWER})：")
 
 
@@ -68,12 +62,31 @@ class Unit:
     rank: int  # 0-based rank of its chunk
     position: int  # order within the chunk
     label: str = ""  # shown before the quote (「（回答）」 for a record's answer); not part of it
+    raw: str = ""  # a table row as written in the chunk (`| … |`); "" = `text` is verbatim
+    header: str = ""  # the header and separator lines of the row's table
 
 
 @dataclass
 class Extraction:
     text: str  # the full answer, lead-in and `[n]` markers included
     picks: list[Unit]  # the units quoted, in the order shown
+
+    def quotes(self) -> dict[int, str]:
+        """Source number → the chunk's own text of what was quoted from it, for the citation: sentences as they
+        are, table rows as Markdown rows under their table's header (so a reader sees them as a table)."""
+        lines: dict[int, list[str]] = {}
+        headers: dict[int, str] = {}
+        for unit in self.picks:
+            n = unit.rank + 1
+            if unit.raw:
+                if headers.get(n) != unit.header:
+                    lines.setdefault(n, []).extend(unit.header.splitlines())
+                    headers[n] = unit.header
+                lines.setdefault(n, []).append(unit.raw)
+            else:
+                lines.setdefault(n, []).append(unit.text)
+                headers.pop(n, None)
+        return {n: "\n".join(quoted) for n, quoted in lines.items()}
 
 
 def _terms(text: str) -> list[str]:
@@ -83,31 +96,6 @@ def _terms(text: str) -> list[str]:
     from assistant.retrieval.tokenizer import get_tokenizer
 
     return get_tokenizer().tokenize(text)
-
-
-def _cells(row: str) -> list[str]:
-    return [c.strip() for c in row.strip().strip("|").split("|")]
-
-
-def _with_unit(header: str, value: str) -> str:
-    """`見出し：値`, the header's unit kept: 「金額（円）」 and 「300」 read 「金額：300円」 (the cell value verbatim)."""
-    unit = _UNIT.match(header)
-    if unit and value[-1:].isdigit():
-        return f"{unit.group(1).strip()}：{value}{unit.group(2)}"
-    return f"{header}：{value}" if header else value
-
-
-def _table_units(rows: list[str]) -> list[str]:
-    """Table rows as units; with a header row, each data row reads `見出し：値、見出し：値` (units kept)."""
-    if len(rows) >= 2 and _TABLE_SEP.match(rows[1]):
-        header = _cells(rows[0])
-        units = []
-        for row in rows[2:]:
-            pairs = [_with_unit(h, v) for h, v in zip(header, _cells(row), strict=False) if v and v != h]
-            if pairs:
-                units.append("、".join(pairs))
-        return units
-    return ["、".join(c for c in _cells(r) if c) for r in rows if not _TABLE_SEP.match(r)]
 
 
 def _ends_open(line: str) -> bool:
@@ -120,6 +108,9 @@ class _Part:
     text: str
     group: int | None = None  # the list it belongs to (its introducing unit and its items share it)
     row: bool = False  # a table row
+    raw: str = ""  # a table row as written
+    header: str = ""  # its table's header and separator lines
+    key: str = ""  # a table row's first cell: what the row is about
 
 
 def _introduces(text: str) -> bool:
@@ -188,8 +179,10 @@ def _parts(text: str) -> list[_Part]:
         if table:
             if group is None:
                 group = open_group(explicit=False)
-            rows = [u for u in _table_units(table) if _DROP.sub("", u)]
-            parts.extend(_Part(u, group, row=True) for u in rows)
+            rows = [r for r in table_rows(table) if _DROP.sub("", r[0])]
+            parts.extend(
+                _Part(u, group, row=True, raw=raw, header=head, key=cells(raw)[0]) for u, raw, head in rows
+            )
             after_heading = after_heading and not rows
             table = []
         if not line:
@@ -245,6 +238,7 @@ class _Candidate:
     record: bool  # an inquiry record's answer sentence (at most MAX_PER_RECORD per record)
     group: tuple[str, int] | None = None  # the list it belongs to, with the unit introducing it
     row: bool = False  # a table row
+    key: set[str] = field(default_factory=set)  # a table row's first-cell words
 
 
 def record_parts(chunk: Chunk) -> dict[str, str]:
@@ -284,11 +278,20 @@ def _candidates(rank: int, chunk: Chunk) -> list[_Candidate]:
     for position, (name, part) in enumerate(quoted):
         # A marker-like note in the source ("…とされる[2]") would read as a citation: it is left out.
         unit = Unit(
-            text=MARKER.sub("", part.text), rank=rank, position=position, label=RECORD_LABELS.get(name, "")
-        )
+            text=MARKER.sub("", part.text), rank=rank, position=position, label=RECORD_LABELS.get(name, ""),
+            raw=part.raw, header=part.header,
+        )  # fmt: skip
         group = None if part.group is None else (name, part.group)
         out.append(
-            _Candidate(unit, set(_terms(unit.text)), context, record=bool(answer), group=group, row=part.row)
+            _Candidate(
+                unit,
+                set(_terms(unit.text)),
+                context,
+                record=bool(answer),
+                group=group,
+                row=part.row,
+                key=set(_terms(part.key)) if part.key else set(),
+            )  # fmt: skip
         )
     return out
 
@@ -391,14 +394,15 @@ def extract(
 
 
 def _asked_rows(group: list[int], found: list[_Candidate], q_terms: set[str]) -> list[int]:
-    """A table narrowed to the rows the question names: when some rows hold question words that not every row
-    holds (「人事評価」 in 「人事評価に関する文書の作成に生成AIを使えますか」), the introducing units and those
-    rows with the most such words; otherwise the whole table (「必要なものは」 asks for every row)."""
+    """A table narrowed to the rows the question names: when the first cells (what each row is about) of some
+    rows hold question words (「人事評価」 in 「人事評価に関する文書の作成に生成AIを使えますか」), the introducing
+    units and those rows with the most such words; otherwise the whole table (「受け取りに必要なものは」 asks
+    for every row, even if one row's explanation happens to say 受取)."""
     rows = [j for j in group if found[j].row]
     if len(rows) < 2:
         return group
-    common = set.intersection(*(found[j].own & q_terms for j in rows))
-    named = {j: len((found[j].own & q_terms) - common) for j in rows}
+    common = set.intersection(*(found[j].key & q_terms for j in rows))
+    named = {j: len((found[j].key & q_terms) - common) for j in rows}
     most = max(named.values())
     if most == 0:
         return group

@@ -338,3 +338,18 @@ def test_record_cut_across_chunks_quotes_answer_continuation_or_question():
 def test_policy_text_with_record_like_labels_is_plain_prose():
     chunk = make_chunk("回答内容：旅費の精算は5日以内に行う。", 0)
     assert extract("旅費の精算", [chunk]).text.splitlines()[1] == "・回答内容：旅費の精算は5日以内に行う。[1]"
+
+
+def test_quoted_table_rows_are_cited_as_table_rows_under_their_header():
+    table = make_chunk(
+        "受け取りの際は、次のものが必要です。\n\n| 必要なもの | 説明 |\n|---|---|\n"
+        "| 交付通知書 | 郵送されます。 |\n| 本人確認書類 | 顔写真付きは1点。 |\n| 暗証番号 | 受取の際に設定します。 |\n",
+        0,
+    )
+    result = extract("マイナンバーカードの受け取りの際に必要なものは何ですか", [table])
+    # no row is named by its first cell: the whole table (暗証番号's 説明 saying 受取 does not narrow it)
+    assert len(result.picks) == 4
+    assert result.quotes()[1] == (
+        "受け取りの際は、次のものが必要です。\n| 必要なもの | 説明 |\n|---|---|\n"
+        "| 交付通知書 | 郵送されます。 |\n| 本人確認書類 | 顔写真付きは1点。 |\n| 暗証番号 | 受取の際に設定します。 |"
+    )

@@ -258,10 +258,14 @@ EVALS_METRIC_NAMES = {
 # --- answers: related documents offered with 「見当たりません」 (issue 9) ------------------------------------
 RELATED_HEADER = "関連する可能性のある資料（{count}件）"
 RELATED_CAPTION = "ご質問への回答は記載されていませんが、内容が近い資料です。回答の根拠ではありません。"
-RELATED_LINE = "・{title}　{location}　{label}"
 ALLOW_AUTO_LABEL = "利用できないときは別のモデルで回答する（自動切替）"
 ALLOW_AUTO_HELP = (
     "選択したモデルが障害等で利用できないとき、又は資料の機密性により送信できないときに、利用できる別のモデルで"
     "回答します。切り替えた場合は、どのモデルが回答したかとその理由を回答に表示します。"
     "オフにすると、切り替えずに理由をお知らせします。"
 )
+
+# --- inquiry replies (issue 10): the menu entries; the pages' own texts are in ui/reply_texts.py ------------------
+SECTION_REPLY = "照会回答"
+SECTION_REVIEW = "確認・承認"
+SECTION_BATCH = "一括作成"

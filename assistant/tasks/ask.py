@@ -13,6 +13,7 @@ answer (抽出モード), the same output type.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -60,6 +61,11 @@ _QUESTION_WORDS = frozenset(
 # Earlier questions of the conversation given as context. Only the user's own questions: earlier answers may quote
 # sources of a higher 機密性 than the backend of this turn is allowed to see, and questions are masked like the rest.
 HISTORY_QUESTIONS = 3
+# A question this short (punctuation left out) is read as a follow-up of the conversation.
+FOLLOW_UP_CHARS = 8
+_REFERS_BACK = re.compile(
+    r"その|それ|これ|この|あの|あれ|同様|同じ|上記|前述|当該|そちら|こちら|^では|^じゃあ|^なお|^また"
+)
 # Nearest documents listed as 「関連する可能性のある資料」 with a 「見当たりません」 answer.
 RELATED = 3
 
@@ -141,11 +147,19 @@ def _retrieve(inp: AskInput, ctx: TaskContext) -> tuple[list[Hit], list[Hit], st
     )
     found = store.search(inp.question, k=inp.k, filters=filters)
     hits = answering_hits(inp.question, relevant_hits(inp.question, found), store)
-    if hits or not inp.history:
+    if hits or not inp.history or not is_follow_up(inp.question):
         return hits, found, inp.question
     combined = f"{inp.history[-1]}\n{inp.question}"
     again = store.search(combined, k=inp.k, filters=filters)
     return answering_hits(combined, relevant_hits(combined, again), store), found + again, combined
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the conversation: it refers back (「その期限は？」「それは」「同様に」「上記の」) or is
+    too short to stand alone (「期限は？」). A self-contained question (「みなと市の姉妹都市はどこですか」) that finds
+    nothing is not answered from the earlier topic."""
+    bare = re.sub(r"[\s、。？?！!]", "", question)
+    return bool(_REFERS_BACK.search(question)) or len(bare) <= FOLLOW_UP_CHARS
 
 
 def answering_hits(question: str, hits: list[Hit], store: object | None = None) -> list[Hit]:
@@ -229,9 +243,9 @@ class AskTask(Task[AskInput, AskOutput]):
         from assistant.backends.base import Reply
         from assistant.extractive import extract
 
-        text = extract(inp.question, sources.chunks).text
-        answer, citations = resolve(text, sources.chunks, extractive=True)
-        return Reply(text=text, data=AskOutput(answer=answer, citations=citations))
+        extraction = extract(inp.question, sources.chunks)
+        answer, citations = resolve(extraction.text, sources.chunks, quotes=extraction.quotes())
+        return Reply(text=extraction.text, data=AskOutput(answer=answer, citations=citations))
 
     def from_model(self, inp: AskInput, sources: Sources, result: ModelResult) -> AskOutput:
         # The prompt asks for NOT_IN_SOURCES alone when the sources do not answer: the same honest result as the

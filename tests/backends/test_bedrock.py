@@ -116,6 +116,8 @@ def test_read_timeout_counts_as_transient_and_falls_back(settings, fake_bedrock)
     router = Router(settings, JsonlAuditSink(settings.home / "audit.jsonl"))
     text = "窓口は市民課です。"
     offline = lambda: Reply(text=text)  # noqa: E731
-    result = router.call(ModelRequest("ask", "", text, backend="bedrock/nova-lite", offline=offline))
+    result = router.call(
+        ModelRequest("ask", "", text, backend="bedrock/nova-lite", offline=offline, allow_auto=True)
+    )
     assert result.attempts[0] == ("bedrock/nova-lite", "transient:ReadTimeoutError")
     assert result.decision.address == "offline/extractive"

@@ -13,7 +13,15 @@ from assistant.extractive import EXTRACTIVE_NOTICE, LEAD
 from assistant.prompts import load_prompt
 from assistant.retrieval.local_store import build_in_memory
 from assistant.router import Router
-from assistant.tasks.ask import ASK, MAX_QUESTION_CHARS, NO_ANSWER, NOT_IN_SOURCES, AskInput, relevance
+from assistant.tasks.ask import (
+    ASK,
+    MAX_QUESTION_CHARS,
+    NO_ANSWER,
+    NOT_IN_SOURCES,
+    AskInput,
+    is_follow_up,
+    relevance,
+)
 from assistant.tasks.base import Principal
 from assistant.tasks.runner import Runner
 from core.errors import PolicyRefused
@@ -245,6 +253,14 @@ def test_follow_up_question_is_searched_with_the_previous_question(store, router
         dict(question=follow_up, history=["住民票の写しの交付手数料はいくらですか。"]), store, router
     )
     assert any(c.title == "手数料条例" for c in result.citations)
+
+
+def test_a_self_contained_question_is_not_answered_from_the_earlier_topic(store, router):
+    history = ["住民票の写しの交付手数料はいくらですか。"]
+    result = run_ask(dict(question="みなと市の姉妹都市はどこですか。", history=history), store, router)
+    assert result.answer == NO_ANSWER and result.citations == []
+    assert is_follow_up("その金額は改定されましたか。") and is_follow_up("期限は？")
+    assert not is_follow_up("みなと市の姉妹都市はどこですか。")
 
 
 def test_earlier_questions_reach_the_model_as_labelled_context(store, router, fake_bedrock):

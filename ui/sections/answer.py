@@ -187,13 +187,8 @@ def render_related(related: list[dict[str, Any]]) -> None:
         st.caption(texts.RELATED_CAPTION)
         for doc in related:
             level = doc.get("classification")
-            st.markdown(
-                texts.RELATED_LINE.format(
-                    title=doc["title"],
-                    location=doc.get("location") or "",
-                    label=_level_badge(int(level)) if level else "",
-                )
-            )
+            parts = [doc["title"], doc.get("location") or "", _level_badge(int(level)) if level else ""]
+            st.markdown("・" + "　".join(p for p in parts if p))
 
 
 def render_usage(message: dict[str, Any]) -> None:

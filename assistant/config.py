@@ -173,6 +173,55 @@ class Settings(BaseSettings):
     )
     chat_workers: int = Field(32, description="Chat requests the API works on at once (threads).")
 
+    # --- inquiry replies and batch jobs (issue 10) --------------------------------------------
+    reply_organization: str = Field("みなと市", description="Our body, written as the sender (発信者) of replies.")
+    reply_head: str = Field("みなと市長", description="Name of the office in whose name replies are sent.")
+    reply_section: str = Field("総務部総務課", description="Section that sends replies when no 所管課 is set.")
+    reply_contact: str = Field(
+        "担当：総務課文書係　電話：000-000-0000（内線000）", description="担当 line printed at the end of replies."
+    )
+    reply_opening: str = Field(
+        "{asked}付け{reference}で照会のありました標記の件について、下記のとおり回答します。",
+        description="House style of a reply's opening sentence; {asked} = 照会日 in 和暦, {reference} = 照会番号.",
+    )
+    reply_document_number: str = Field(
+        "○○第　　号", description="Placeholder 文書番号 printed on drafts (the number is given when sent)."
+    )
+    reply_approver_groups: list[str] = Field(
+        default_factory=list,
+        description="Access groups whose members may approve or return reply drafts (admins always may).",
+    )
+    batch_concurrency: int = Field(4, description="Items of one batch job run at once by one worker.")
+    batch_max_attempts: int = Field(3, description="Attempts per batch item before it is marked failed.")
+    batch_lease_seconds: float = Field(
+        300.0, description="A claimed batch item whose worker stops renewing it is claimable again after this."
+    )
+    bedrock_batch_bucket: str | None = Field(
+        None, description="S3 bucket (and optional prefix, s3://bucket/prefix) for Bedrock batch inference files."
+    )
+    bedrock_batch_role_arn: str | None = Field(
+        None, description="IAM role Bedrock assumes to read and write the batch inference files."
+    )
+    bedrock_batch_min_items: int = Field(
+        100, description="Batch jobs on Bedrock with at least this many items use Bedrock batch inference."
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3 endpoint override (tests, private endpoints).")
+
+    # --- meeting minutes (issue 11) ------------------------------------------------------------
+    minutes_map_chars: int = Field(
+        12_000, description="Transcript characters per map step of long minutes (turns are never split)."
+    )
+    minutes_cache_dir: Path | None = Field(
+        None, description="Cache of minutes map steps; defaults to $YAKUBA_HOME/cache/minutes."
+    )
+    transcribe_bucket: str | None = Field(
+        None, description="S3 bucket (s3://bucket/prefix) for audio sent to Amazon Transcribe."
+    )
+    transcribe_endpoint_url: str | None = Field(None, description="Amazon Transcribe endpoint override (tests).")
+    transcribe_data_location: str = Field(
+        "japan", description="Data location of Amazon Transcribe in aws_region (checked against the policy)."
+    )
+
     # --- web UI (issue 4) ----------------------------------------------------------------------
     ui_api_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL of the Yakuba HTTP API that the Streamlit UI calls."

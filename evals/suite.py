@@ -111,6 +111,7 @@ def list_suites() -> list[str]:
 DEFAULT_SCORERS = {
     "ask": ["containment", "char_f1", "citation_validity", "citation_coverage", "refusal", "latency", "cost"],
     "choice": ["exact_choice", "latency"],
+    "reply": ["rouge", "section_match", "latency"],
 }
 
 

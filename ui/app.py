@@ -11,9 +11,17 @@ from streamlit.delta_generator import DeltaGenerator
 
 from ui import session, texts
 from ui.client import YakubaClient
-from ui.sections import chat, conversations, documents, evals, signin, usage
+from ui.sections import batch, chat, conversations, documents, evals, reply, review, signin, usage
 
-SECTIONS = [texts.SECTION_CHAT, texts.SECTION_DOCUMENTS, texts.SECTION_USAGE]
+SECTIONS = [
+    texts.SECTION_CHAT,
+    texts.SECTION_REPLY,
+    texts.SECTION_BATCH,
+    texts.SECTION_REVIEW,
+    texts.SECTION_DOCUMENTS,
+    texts.SECTION_USAGE,
+]
+PAGES = {texts.SECTION_REPLY: reply, texts.SECTION_BATCH: batch, texts.SECTION_REVIEW: review}
 
 
 def sidebar(client: YakubaClient) -> tuple[str, DeltaGenerator]:
@@ -51,6 +59,8 @@ def main() -> None:
             st.title(texts.APP_TITLE)
             st.caption(texts.APP_CAPTION)
             chat.render(client, model_slot)
+        elif section in PAGES:
+            PAGES[section].render(client)
         elif section == texts.SECTION_DOCUMENTS:
             documents.render(client)
         elif section == texts.SECTION_EVALS:

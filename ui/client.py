@@ -7,7 +7,7 @@ Server-sent events of a streamed chat are read with `httpx-sse` rather than pars
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -211,3 +211,88 @@ class YakubaClient:
         """Start a run in the background; returns {run_id, status} at once."""
         body = {"suite": suite, "backends": list(backends) if backends else None, "limit": limit}
         return self._request("POST", "/evals", json=body)
+
+    # -- inquiry replies (照会回答) and their review ------------------------------------------
+    def split_inquiry(self, text: str) -> dict[str, Any]:
+        """A pasted 照会文 as {inquiry: fields, preamble, items: [{number, text}]}, for the user to correct."""
+        return self._request("POST", "/replies/split", json={"text": text})
+
+    def draft_reply(
+        self, inquiry: dict[str, Any], backend: str | None = None, allow_fallback: bool = False
+    ) -> dict[str, Any]:
+        """Draft a reply (stored as 下書き); returns the draft with its state and allowed actions."""
+        body = {"inquiry": inquiry, "backend": backend, "allow_fallback": allow_fallback}
+        return self._request("POST", "/replies/draft", json=body, timeout=CHAT_TIMEOUT)
+
+    def replies(self, state: str | None = None, mine: bool | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {}
+        if state:
+            params["state"] = state
+        if mine is not None:
+            params["mine"] = "true" if mine else "false"
+        return self._request("GET", "/replies", params=params)["drafts"]
+
+    def reply(self, draft_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/replies/{quote(draft_id, safe='')}")
+
+    def edit_reply(
+        self, draft_id: str, draft: dict[str, Any], base_version: int, comment: str = ""
+    ) -> dict[str, Any]:
+        body = {"draft": draft, "base_version": base_version, "comment": comment}
+        return self._request("PUT", f"/replies/{quote(draft_id, safe='')}", json=body)
+
+    def transition_reply(self, draft_id: str, action: str, comment: str = "") -> dict[str, Any]:
+        """action: submit (確認依頼) | approve (承認) | return (差戻し)."""
+        body = {"action": action, "comment": comment}
+        return self._request("POST", f"/replies/{quote(draft_id, safe='')}/transition", json=body)
+
+    def reply_versions(self, draft_id: str) -> list[dict[str, Any]]:
+        return self._request("GET", f"/replies/{quote(draft_id, safe='')}/versions")["versions"]
+
+    def export_reply(self, draft_id: str, fmt: str = "docx") -> bytes:
+        return self._send(
+            "GET", f"/replies/{quote(draft_id, safe='')}/export", params={"format": fmt}
+        ).content
+
+    # -- batch jobs (一括作成) -------------------------------------------------------------------
+    def start_batch(
+        self, name: str, content: bytes, backend: str | None = None, allow_auto: bool = False
+    ) -> dict[str, Any]:
+        """Upload an inquiry table; returns {job_id, n_items, bad_rows: [{row, reason}], state}."""
+        form = {"allow_auto": "true" if allow_auto else "false"} | ({"backend": backend} if backend else {})
+        files = {"file": (name, content, "application/octet-stream")}
+        return self._request("POST", "/batches", files=files, data=form, timeout=UPLOAD_TIMEOUT)
+
+    def batches(self) -> list[dict[str, Any]]:
+        """The caller's jobs, newest first."""
+        return self._request("GET", "/batches")["jobs"]
+
+    def batch(self, job_id: str) -> dict[str, Any]:
+        """{job_id, state, n_items, done, failed, running, pending, backend, created_at, finished_at}."""
+        return self._request("GET", f"/batches/{quote(job_id, safe='')}")
+
+    def batch_items(self, job_id: str, limit: int = 500) -> list[dict[str, Any]]:
+        """The first `limit` items in file order: {seq, row, state, attempts, error, input, result}."""
+        path = f"/batches/{quote(job_id, safe='')}/items"
+        return self._request("GET", path, params={"limit": limit})["items"]
+
+    def batch_download(self, job_id: str, fmt: str) -> bytes:
+        path = f"/batches/{quote(job_id, safe='')}/download"
+        return self._send("GET", path, params={"format": fmt}, timeout=UPLOAD_TIMEOUT).content
+
+    def cancel_batch(self, job_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/batches/{quote(job_id, safe='')}/cancel")
+
+    def resume_batch(self, job_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/batches/{quote(job_id, safe='')}/resume")
+
+    def deferred(self, method: str, *args: Any) -> Callable[[], bytes]:
+        """`method(*args)` (export_reply, batch_download) called later by a download button, with a client of
+        its own (the button calls it after this run's client is closed, outside the script's context)."""
+        base_url, headers = self.base_url, dict(self._http.headers)
+
+        def fetch() -> bytes:
+            with YakubaClient(base_url, headers=headers) as client:
+                return getattr(client, method)(*args)
+
+        return fetch

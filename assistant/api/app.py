@@ -15,12 +15,14 @@ from assistant.api.errors import install_error_handlers
 from assistant.api.routes import (
     account,
     audit,
+    batches,
     chat,
     conversations,
     documents,
     feedback,
     health,
     models,
+    replies,
     search,
     usage,
 )
@@ -60,9 +62,10 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.state.ctx = ctx
     install_error_handlers(app)
     body_limit = settings.max_body_kb * 1024
-    for module in (account, chat, conversations, search, models, feedback, usage, audit, health):
+    for module in (account, chat, conversations, search, models, feedback, usage, audit, health, replies):
         app.include_router(module.router, max_body_size=body_limit)
     app.include_router(documents.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
+    app.include_router(batches.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
     # Routers of packages above this one (e.g. /evals from evals/) register themselves as entry points of the
     # group "yakuba.api_routers" in pyproject.toml, so the API does not import them by name: `evals` drives the
     # tasks of `assistant`, and `assistant` does not import `evals` back.

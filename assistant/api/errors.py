@@ -125,6 +125,11 @@ FIELD_NAMES = {
     "query": "検索語",
     "k": "件数",
     "suite": "評価セット",
+    "text": "照会文",
+    "content": "照会内容",
+    "state": "状態",
+    "action": "操作",
+    "format": "形式",
 }
 # What to do, by pydantic error type; {field} is the Japanese name, {max_length}/{min_length} from the context.
 FIELD_PROBLEMS = {
@@ -147,6 +152,7 @@ _DESCRIPTIONS = {
     401: "Missing or invalid credentials.",
     403: "Forbidden (insufficient rights, or refused by the classification policy).",
     404: "Not found (also for resources of other users).",
+    409: "Conflict with the record's current state (e.g. a draft changed or decided meanwhile).",
     413: "Request body or upload too large.",
     415: "Unsupported upload type.",
     422: "Invalid request fields, or an upload that could not be ingested.",

@@ -11,7 +11,9 @@ import typer
 from assistant.cli import (
     ask_cmds,
     ingest_cmds,
+    jobs_cmds,
     model_cmds,
+    reply_cmds,
     search_cmds,
     service_cmds,
     ui_cmds,
@@ -34,6 +36,8 @@ app.command("ui")(ui_cmds.ui)
 app.command("up")(up_cmds.up)
 app.add_typer(service_cmds.users_app, name="users")
 app.add_typer(service_cmds.audit_app, name="audit")
+app.add_typer(reply_cmds.app, name="reply")
+app.add_typer(jobs_cmds.jobs_app, name="jobs")
 
 # Command groups of packages above this one (e.g. `yakuba eval` from evals/) register themselves as entry points
 # of the group "yakuba.commands" in pyproject.toml, so the CLI does not import them by name: `evals` drives the

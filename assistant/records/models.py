@@ -224,3 +224,7 @@ class EvalRun(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # variants' headline metrics
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+from assistant.records.jobs import BatchItem, BatchJob  # noqa: E402, F401  (batch job tables in the metadata)
+from assistant.records.drafts import ReplyDraftEvent, ReplyDraftRecord, ReplyDraftVersion  # noqa: E402, F401  (reply draft tables in the metadata)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 _TASKS = {
     "ask": "assistant.tasks.ask:ASK",
     "choice": "assistant.tasks.choice:CHOICE",
+    "reply": "assistant.tasks.reply:REPLY",
 }
 
 

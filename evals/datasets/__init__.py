@@ -3,7 +3,8 @@ tables, each returning an `evals.types.Dataset`. `load_dataset` reads a suite's 
 
 Spec keys: `kind` (squad | lawqa | table | poliinfo3 | poliinfo1), `path` (relative to `base`), optional `name`,
 and per kind: squad `unanswerable` (bool); table `task` (ask | reply | minutes, default ask);
-poliinfo3 `since` / `until` (years, inclusive).
+poliinfo3 `since` / `until` (years, inclusive) and `past_until` (records up to that year indexed as past
+inquiries).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _OPTIONS: dict[str, set[str]] = {
     "squad": {"unanswerable"},
     "lawqa": set(),
     "table": {"task"},
-    "poliinfo3": {"since", "until"},
+    "poliinfo3": {"since", "until", "past_until"},
     "poliinfo1": set(),
 }
 
@@ -70,7 +71,8 @@ def load_dataset(spec: dict[str, Any], base: Path) -> Dataset:
     if kind == "poliinfo3":
         from evals.datasets.poliinfo import load_poliinfo3
 
-        return load_poliinfo3(path, since=spec.get("since"), until=spec.get("until"), name=name)
+        return load_poliinfo3(path, since=spec.get("since"), until=spec.get("until"), past_until=spec.get("past_until"),
+                          name=name)
     from evals.datasets.poliinfo import load_poliinfo1
 
     return load_poliinfo1(path, name=name)

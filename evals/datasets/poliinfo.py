@@ -3,7 +3,11 @@
 - PoliInfo-3 Question Answering (a JSON list of {ID, Meeting, Date, Headlines, SubTopic, QuestionSpeaker,
   QuestionSummary, AnswerSpeaker, AnswerSummary}): items for the `reply` task — the question summary is the
   inquiry, the answer summary the reference reply and the answering official (知事, 局長 …) the section.
-  `since` / `until` keep only items whose Date year is in that range (inclusive): a date split.
+  `since` / `until` keep only items whose Date year is in that range (inclusive): a date split. Item inputs are
+  the fields of `ReplyInput` (subject = SubTopic, sender = QuestionSpeaker, asked_on = Date, content =
+  QuestionSummary). `past_until` (a year) makes the records up to that year the dataset's corpus: past inquiries
+  and their answers as inquiry records (the same fields as `ingest/loaders/records.py` reads from a ledger, 所管課 =
+  AnswerSpeaker), which the reply task searches for similar inquiries and cites.
 - PoliInfo-1 Summarization (a JSON list of {ID, Source, Summary, Length, …}): items for the `minutes` task —
   the verbatim speech (`Source`, lines joined by a literal backslash-n) and a length limit such as 100字以内.
 """
@@ -29,12 +33,37 @@ def _records(path: Path, what: str) -> list[Any]:
     return data
 
 
+RECORD_COLUMNS = ["番号", "照会日", "照会元", "所管課", "件名", "照会内容", "回答内容"]
+
+
+def past_records(records: list[Any], until: int) -> list[Any]:
+    """PoliInfo-3 records dated up to `until` (inclusive) as inquiry-record Documents, one source per year."""
+    from ingest.loaders.records import records_to_documents
+
+    by_year: dict[str, list[list[str]]] = {}
+    for n, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            continue
+        date = str(record.get("Date") or "").strip()
+        question, answer = (str(record.get(k) or "").strip() for k in ("QuestionSummary", "AnswerSummary"))
+        if not re.match(r"\d{4}", date) or int(date[:4]) > until or not question or not answer:
+            continue
+        row = [str(record.get("ID") or n), date, str(record.get("QuestionSpeaker") or ""),
+               str(record.get("AnswerSpeaker") or ""), str(record.get("SubTopic") or ""), question, answer]
+        by_year.setdefault(date[:4], []).append(row)
+    documents = []
+    for year, rows in sorted(by_year.items()):
+        documents += records_to_documents([RECORD_COLUMNS, *rows], f"poliinfo3_qa/{year}")
+    return documents
+
+
 def load_poliinfo3(path: Path, *, since: int | None = None, until: int | None = None,
-                   name: str | None = None) -> Dataset:
+                   past_until: int | None = None, name: str | None = None) -> Dataset:
     path = require_file(Path(path))
     items: list[Item] = []
     bad: list[BadRow] = []
-    for n, record in enumerate(_records(path, "PoliInfo-3 QA"), start=1):
+    records = _records(path, "PoliInfo-3 QA")
+    for n, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             bad.append(BadRow(n, "項目がオブジェクトではありません。"))
             continue
@@ -50,11 +79,13 @@ def load_poliinfo3(path: Path, *, since: int | None = None, until: int | None = 
             continue
         if (since is not None and year < since) or (until is not None and year > until):
             continue
-        item_input = {"照会内容": question}
+        item_input: dict[str, Any] = {"content": question}
         if record.get("SubTopic"):
-            item_input = {"件名": str(record["SubTopic"]).strip(), **item_input}
+            item_input = {"subject": str(record["SubTopic"]).strip(), **item_input}
         if record.get("QuestionSpeaker"):
-            item_input["照会元"] = str(record["QuestionSpeaker"]).strip()
+            item_input["sender"] = str(record["QuestionSpeaker"]).strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            item_input["asked_on"] = date
         expected = {"reference": answer}
         if record.get("AnswerSpeaker"):
             expected["section"] = str(record["AnswerSpeaker"]).strip()
@@ -62,8 +93,9 @@ def load_poliinfo3(path: Path, *, since: int | None = None, until: int | None = 
         items.append(Item(id=str(record.get("ID") or n), input=item_input, expected=expected, meta=meta))
     if not items:
         raise YakubaError(f"{path}: 条件に合う質問がありません（期間 {since or ''}〜{until or ''}）。")
+    corpus = past_records(records, past_until) if past_until is not None else None
     return Dataset(name=name or "poliinfo3_qa", path=str(path), sha256=file_sha256(path), items=items,
-                   bad_rows=bad)
+                   bad_rows=bad, corpus=corpus)
 
 
 def parse_length(value: Any) -> int | None:

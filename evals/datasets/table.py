@@ -7,9 +7,11 @@ Column mapping per task (headers are compared after NFKC, trimming and lower-cas
            reference / 正解             → expected.reference
            sources / 出典               → expected.sources (`;` or `；` separated titles or file names)
            answerable / 回答可能        → expected.answerable (true/false, はい/いいえ, 1/0, ○/×; default true)
-- reply:   subject / 件名               → input.件名
-           requester / 照会元           → input.照会元
-           inquiry / 照会内容 *         → input.照会内容
+- reply:   subject / 件名               → input.subject
+           requester / sender / 照会元  → input.sender
+           inquiry / 照会内容 *         → input.content
+           asked_on / 照会日            → input.asked_on (和暦 or ISO, read as an ISO date)
+           reference_no / 照会番号      → input.reference
            reference / 正解回答         → expected.reference
            section / 正解所管課         → expected.section
 - minutes: transcript / 発言 *          → input.transcript (the text, or a transcript file path relative to the
@@ -48,7 +50,7 @@ class Column:
     key: str  # where the value goes: "input.question", "expected.reference", …
     names: tuple[str, ...]  # accepted headers, English and Japanese
     required: bool = False
-    convert: str = "text"  # text | sources | bool | int | transcript
+    convert: str = "text"  # text | sources | bool | int | transcript | date
 
 
 ID_COLUMN = Column("id", ("id", "番号"))
@@ -61,9 +63,11 @@ MAPPINGS: dict[str, tuple[Column, ...]] = {
         Column("expected.answerable", ("answerable", "回答可能"), convert="bool"),
     ),
     "reply": (
-        Column("input.件名", ("subject", "件名")),
-        Column("input.照会元", ("requester", "照会元")),
-        Column("input.照会内容", ("inquiry", "照会内容"), required=True),
+        Column("input.subject", ("subject", "件名")),
+        Column("input.sender", ("requester", "sender", "照会元")),
+        Column("input.content", ("inquiry", "照会内容"), required=True),
+        Column("input.asked_on", ("asked_on", "照会日"), convert="date"),
+        Column("input.reference", ("reference_no", "照会番号")),
         Column("expected.reference", ("reference", "正解回答")),
         Column("expected.section", ("section", "正解所管課")),
     ),
@@ -181,6 +185,19 @@ def _bool(value: Any, header: str, base: Path) -> bool:
     raise RowError(f"「{header}」の値「{value}」を判定できません（true/false、はい/いいえ、1/0、○/× のいずれか）。")
 
 
+def _date(value: Any, header: str, base: Path) -> str:
+    from datetime import date, datetime
+
+    from core.wareki import parse_date
+
+    if isinstance(value, datetime | date):  # an XLSX date cell
+        return (value.date() if isinstance(value, datetime) else value).isoformat()
+    iso = parse_date(str(value))
+    if iso is None:
+        raise RowError(f"「{header}」の値「{value}」を日付として読み取れません（例: 令和7年4月1日、2025-04-01）。")
+    return iso
+
+
 def _int(value: Any, header: str, base: Path) -> int:
     if isinstance(value, bool):
         raise RowError(f"「{header}」の値「{value}」は字数ではありません。")
@@ -207,7 +224,7 @@ def _transcript(value: Any, header: str, base: Path) -> str:
 
 
 _CONVERTERS: dict[str, Callable[[Any, str, Path], Any]] = {
-    "text": _text, "sources": _sources, "bool": _bool, "int": _int, "transcript": _transcript,
+    "text": _text, "sources": _sources, "bool": _bool, "int": _int, "transcript": _transcript, "date": _date,
 }
 
 

@@ -14,6 +14,7 @@ left out of the mean). Build them by name with `get_scorers(["containment", "rou
 | citation_coverage | citation_coverage                                                           |
 | refusal           | refusal (unanswerable items), false_refusal (answerable items)              |
 | retrieval         | recall@1, recall@5, recall@10, mrr@10                                       |
+| section_match     | section_top1, section_top3 (reply: suggested 所管課 vs expected section)     |
 | latency           | latency_ms                                                                  |
 | tokens            | tokens, input_tokens, output_tokens                                         |
 | cost              | cost_usd                                                                    |

@@ -16,6 +16,7 @@ from evals.scorers.answers import CharF1, Containment, ExactChoice, Format, Leng
 from evals.scorers.citations import CitationCoverage, CitationValidity, SourceHit
 from evals.scorers.rouge import rouge, rouge_char
 from evals.scorers.runs import Cost, Latency, Retrieval, Tokens
+from evals.scorers.sections import SectionMatch
 from evals.types import Scorer
 
 
@@ -54,6 +55,7 @@ SCORERS: dict[str, Callable[..., Scorer]] = {
     "source_hit": SourceHit,
     "refusal": Refusal,
     "retrieval": Retrieval,
+    "section_match": SectionMatch,
     "latency": Latency,
     "tokens": Tokens,
     "cost": Cost,

@@ -68,6 +68,14 @@ def test_openapi_declares_every_route_model_and_error(api):
         # plugged in by the evals package (entry point yakuba.api_routers)
         ("GET", "/evals/suites"), ("GET", "/evals"), ("POST", "/evals"), ("GET", "/evals/compare"),
         ("GET", "/evals/{run_id}"), ("GET", "/evals/{run_id}/report"),
+        # inquiry replies and their review (issue 10)
+        ("POST", "/replies/split"), ("POST", "/replies/draft"), ("GET", "/replies"), ("GET", "/replies/{draft_id}"),
+        ("PUT", "/replies/{draft_id}"), ("POST", "/replies/{draft_id}/transition"),
+        ("GET", "/replies/{draft_id}/versions"), ("GET", "/replies/{draft_id}/export"),
+        # batch jobs (issue 10)
+        ("POST", "/batches"), ("GET", "/batches"), ("GET", "/batches/{job_id}"), ("GET", "/batches/{job_id}/items"),
+        ("GET", "/batches/{job_id}/download"), ("POST", "/batches/{job_id}/cancel"),
+        ("POST", "/batches/{job_id}/resume"),
     }  # fmt: skip
     assert set(operations) == expected
     error_ref = "#/components/schemas/ErrorBody"

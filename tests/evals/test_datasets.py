@@ -155,7 +155,7 @@ def test_reply_xlsx(tmp_path):
     dataset = load_table(path, "reply")
     (item,) = dataset.items
     assert item.id == "1"
-    assert item.input == {"件名": "広域交付", "照会元": "かわせ市", "照会内容": "兄弟姉妹の戸籍証明書は請求できるか。"}
+    assert item.input == {"subject": "広域交付", "sender": "かわせ市", "content": "兄弟姉妹の戸籍証明書は請求できるか。"}
     assert item.expected == {"reference": "できない。", "section": "市民課"}
     assert [b.row for b in dataset.bad_rows] == [3]
 
@@ -193,7 +193,7 @@ def test_poliinfo3_reply_items_and_date_split(tmp_path):
     path = _poliinfo3(tmp_path)
     dataset = load_poliinfo3(path)
     item = dataset.items[0]
-    assert item.input == {"件名": "防災", "照会内容": "質問1", "照会元": "議員（党）"}
+    assert item.input == {"subject": "防災", "content": "質問1", "sender": "議員（党）", "asked_on": "2017-03-01"}
     assert item.expected == {"reference": "答弁1", "section": "総務局長"}
     assert item.meta["date"] == "2017-03-01"
     assert [b.row for b in dataset.bad_rows] == [4]
@@ -249,7 +249,7 @@ def test_real_poliinfo(shared_dataset):
     qa = load_poliinfo3(shared_dataset("poliinfo3_qa/PoliInfo3_QuestionAnswering_v20211120-Train.json"),
                         since=2019)
     assert qa.items and all(i.meta["date"].startswith("2019") for i in qa.items)
-    assert all(i.input["照会内容"] and i.expected["reference"] for i in qa.items)
+    assert all(i.input["content"] and i.expected["reference"] for i in qa.items)
     summaries = load_poliinfo1(shared_dataset("poliinfo1_summarization/Summarization-FormalRun-Training.json"))
     assert len(summaries.items) > 500
     assert all(i.input["max_chars"] in (50, 100, 150, 200) for i in summaries.items)

@@ -51,7 +51,7 @@ def score(name: str, it: Item, out: Outcome, **options) -> dict:
 def test_registry_names_and_errors():
     assert {"containment", "char_f1", "rouge", "rouge_char", "exact_choice", "length", "format",
             "citation_validity", "citation_coverage", "source_hit", "refusal", "retrieval", "latency", "tokens", "cost",
-            "judge"} == SCORERS.keys()
+            "judge", "section_match"} == SCORERS.keys()
     assert [s.name for s in get_scorers(["rouge", "containment", "rouge"])] == ["rouge", "containment"]
     with pytest.raises(UnknownScorerError, match="bleu"):
         get_scorers(["bleu"])

@@ -10,11 +10,18 @@ Operations (paths as botocore builds them; the model id is URL-encoded in the pa
   from the tool's JSON schema; scripted arguments that are not valid JSON give Converse an empty
   message with stopReason "malformed_tool_use" (the stream sends the text as it is).
   POST /model/{modelId}/invoke           -> Titan Text Embeddings v2 / Cohere Embed Multilingual v3
+  /model-invocation-job…                 -> the control plane's batch inference jobs (Create, Get, List,
+                                            Stop), see `bedrock_batch_jobs.py`; `FakeBedrock.batch` holds
+                                            them (give `s3_endpoint_url` so jobs can read and write S3)
 
 Errors carry the `x-amzn-ErrorType` header and a `{"message": ...}` body, which botocore's
 REST-JSON parser turns into a `ClientError` with the matching code.
 
-Run in the foreground: `python -m tests.fakes.bedrock_server --port 8765 [--delay 0.5]`.
+`delay_seconds` (CLI `--delay`) is a per-request latency: every request waits that long before it is
+answered (the throughput benchmark runs it at 1 s).
+
+Run in the foreground: `python -m tests.fakes.bedrock_server --port 8765 [--delay 0.5]
+[--s3-endpoint-url URL] [--batch-delay S] [--batch-min-records N]`.
 """
 
 from __future__ import annotations
@@ -28,12 +35,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tests.fakes import eventstream
+from tests.fakes.bedrock_batch_jobs import BatchJobs
 from tests.fakes.scripted_server import (
     FakeRequestHandler,
     Reply,
     ScriptedServer,
     StructuredReply,
-    run_cli,
 )
 from tests.fakes.synthetic import (
     cited_reply,
@@ -82,8 +89,15 @@ class FakeBedrock(ScriptedServer):
 
     error_kinds = tuple(ERRORS)
 
+    def __init__(self, *args: Any, s3_endpoint_url: str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.batch = BatchJobs(self, ERRORS, s3_endpoint_url)
+
     def handle(self, handler: FakeRequestHandler, method: str) -> None:
         started = time.monotonic()
+        if self.batch.handles(handler.path):
+            self.batch.handle(handler, method)
+            return
         parts = urlsplit(handler.path).path.split("/")
         # ["", "model", "<url-encoded id>", "<operation>"]
         if method != "POST" or len(parts) != 4 or parts[1] != "model" or parts[3] not in _OPERATIONS:
@@ -308,5 +322,29 @@ def _send_invoke(handler: FakeRequestHandler, model_id: str, body: dict) -> None
     handler.send_json(200, result, headers)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """The CLI: the common options plus the batch inference ones."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Fake Bedrock Runtime and batch inference on 127.0.0.1.")
+    parser.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
+    parser.add_argument("--port", type=int, default=0, help="Port to bind (default: a free port).")
+    parser.add_argument(
+        "--delay", type=float, default=0.0, help="Seconds to wait before each reply (latency)."
+    )
+    parser.add_argument("--s3-endpoint-url", default=None, help="S3 endpoint batch jobs read and write.")
+    parser.add_argument("--batch-delay", type=float, default=0.2, help="Seconds a batch job takes.")
+    parser.add_argument(
+        "--batch-min-records", type=int, default=100, help="Fewest records a batch job accepts."
+    )
+    args = parser.parse_args(argv)
+    server = FakeBedrock(
+        port=args.port, host=args.host, delay_seconds=args.delay, s3_endpoint_url=args.s3_endpoint_url
+    )
+    server.batch.delay_seconds, server.batch.min_records = args.batch_delay, args.batch_min_records
+    print(server.url, flush=True)
+    server.serve_until_interrupted()
+
+
 if __name__ == "__main__":
-    run_cli(FakeBedrock)
+    main()

@@ -117,7 +117,9 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
             trusted_proxy_addresses=["127.0.0.1"],
         )
         embedder = BigramEmbedder()
-        summary = IngestPipeline(LocalIndexTarget(settings.resolved_index_dir), embedder).run([_write_corpus(root)])
+        summary = IngestPipeline(LocalIndexTarget(settings.resolved_index_dir), embedder).run(
+            [_write_corpus(root)]
+        )
         assert summary.exit_code == 0, summary.render()
         keys = _create_users(settings.resolved_database_url)
 

@@ -53,6 +53,9 @@ def bedrock_batch_phase(worker: Worker, job: BatchJob, task: Task[Any, Any], pri
         report = run_batch_mode(
             task, items, settings=settings, router=worker.runner.router, backend=job.backend, job_id=job.id,
             store=worker.runner.store, check=check, on_submitted=submitted,
+            # a Bedrock job runs for minutes to hours: every poll renews the claimed items' leases, so no other
+            # worker takes them over while this one waits
+            on_status=lambda _status: store.renew(worker.owner, worker.lease_seconds),
         )  # fmt: skip
     except Cancelled:
         state = "pending" if worker.stopping.is_set() and not worker.job_cancelled(job.id) else "cancelled"

@@ -44,12 +44,18 @@ MAX_PER_RECORD = 2  # answer sentences quoted from one inquiry record, so that s
 LIST_CHARS = 600  # budget of an answer that quotes a list or table with the unit introducing it
 HEADING_LIKE = 20  # a line this short without closing punctuation reads as a heading (「必要な書類」)
 WORD_ITEM = 80  # an unmarked line up to this long after 「次の…」 or a colon is a (Word) list item
+# Nouns that say nothing of the topic: a further record or list holding only these adds no part of the question
+# (「次のものを持参していただいています」 under a question on 代理人 holds 「もの」 and nothing else).
+LIGHT_WORDS = frozenset("物 もの 事 こと 場合 為 ため 方 様 よう 等 時 とき 所 ところ".split())
 ANSWER_LABEL = "（回答）"
 RECORD_LABELS = {SUBJECT: "（件名）", QUESTION: "（照会）", ANSWER: ANSWER_LABEL}
 
 _BULLET = re.compile(r"^\s*(?:[・●○◆◇■□]\s*|[-*]\s+|\d{1,3}[.．]\s+|\d{1,3}[)）]\s*|[（(]\d{1,3}[)）]\s*)")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _DROP = re.compile(r"[\s\W_]+")
+_DEFINITION = re.compile(
+    r"^[^。：:|]{1,24}[：:]\S"
+)  # a definition-list line: a short term, a colon, its text
 _INTRO = re.compile(r"(?:次|以下|下記)の|(?:次|以下|下記)のとおり|[：:]\s*$")
 _RECORD_PART = re.compile(rf"^({SUBJECT}|{QUESTION}|{ANSWER})：")
 
@@ -140,6 +146,7 @@ def _parts(text: str) -> list[_Part]:
     group: int | None = None  # the list open at this point
     groups = 0
     after_heading = False  # nothing quotable since the last heading
+    line_start = 0  # where the units of the last paragraph begin in `parts`
 
     def open_group(explicit: bool) -> int | None:
         # a list opens after the unit that introduces it, or right under a heading
@@ -154,6 +161,13 @@ def _parts(text: str) -> list[_Part]:
                 groups += 1
                 last.group = groups
                 return groups
+            # 「交付申請は、次のいずれかの方法で行うことができます。申請から…かかります。」: the introducing
+            # sentence need not be the last one of its paragraph
+            intro = next((p for p in parts[line_start:] if p.group is None and _INTRO.search(p.text)), None)
+            if intro is not None:
+                groups += 1
+                intro.group = groups
+                return groups
             return None
         if after_heading and not explicit:
             groups += 1
@@ -161,11 +175,12 @@ def _parts(text: str) -> list[_Part]:
         return None
 
     def flush() -> None:
-        nonlocal prose, item, group, after_heading
+        nonlocal prose, item, group, after_heading, line_start
         sentences = [s for s in split_sentences(prose) if _DROP.sub("", s)]
         if sentences:
             if not item:
                 group = None
+            line_start = len(parts)
             parts.extend(_Part(s, group if item else None) for s in sentences)
             after_heading = False
         prose, item = "", False
@@ -197,6 +212,11 @@ def _parts(text: str) -> list[_Part]:
             if group is None:
                 group = open_group(explicit=False)
             item = True
+        elif not prose and _DEFINITION.match(line):  # 「郵便による申請：…」 under an introduction
+            flush()
+            if group is None:
+                group = open_group(explicit=True)
+            item = group is not None
         elif not prose and _word_item(line):
             if group is None:
                 group = open_group(explicit=True)
@@ -373,7 +393,7 @@ def extract(
             picked
             and not same
             and bulky
-            and not words - set().union(*covered.values())
+            and not words - set().union(*covered.values()) - LIGHT_WORDS
             and not words >= first_words
         ):
             continue

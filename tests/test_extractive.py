@@ -353,3 +353,23 @@ def test_quoted_table_rows_are_cited_as_table_rows_under_their_header():
         "受け取りの際は、次のものが必要です。\n| 必要なもの | 説明 |\n|---|---|\n"
         "| 交付通知書 | 郵送されます。 |\n| 本人確認書類 | 顔写真付きは1点。 |\n| 暗証番号 | 受取の際に設定します。 |"
     )
+
+
+def test_definition_list_after_an_introducing_sentence_is_quoted_whole():
+    text = (
+        "交付申請は、次のいずれかの方法で行うことができます。申請から交付通知書が届くまで、おおむね1か月かかります。\n"
+        "郵便による申請：交付申請書に顔写真を貼り、送付用封筒で郵送します。\n"
+        "パソコン・スマートフォンによる申請：申請用ウェブサイトから顔写真を登録して申請します。\n"
+        "証明写真機による申請：対応する街なかの証明写真機で申請します。\n"
+    )
+    quoted = [
+        t
+        for t, _ in bullets(
+            extract(
+                "マイナンバーカードの交付申請の方法にはどのようなものがありますか", [make_chunk(text, 0)]
+            ).text
+        )
+    ]
+    assert quoted[0] == "交付申請は、次のいずれかの方法で行うことができます。"
+    assert "証明写真機による申請：対応する街なかの証明写真機で申請します。" in quoted
+    assert len([t for t in quoted if "による申請：" in t]) == 3

@@ -211,6 +211,9 @@ class Settings(BaseSettings):
     minutes_map_chars: int = Field(
         12_000, description="Transcript characters per map step of long minutes (turns are never split)."
     )
+    minutes_max_tokens: int = Field(
+        8192, description="Most tokens a model may write for minutes (one draft, map or reduce step)."
+    )
     minutes_cache_dir: Path | None = Field(
         None, description="Cache of minutes map steps; defaults to $YAKUBA_HOME/cache/minutes."
     )

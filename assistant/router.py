@@ -59,6 +59,7 @@ class ModelRequest:
     user: str | None = None
     schema: type[BaseModel] | None = None  # structured output wanted from LLM backends
     offline: Callable[[], Reply] | None = None  # the task's own extractive path
+    max_tokens: int | None = None  # the task's output ceiling when it differs from settings.llm_max_tokens
 
 
 @dataclass(frozen=True)
@@ -304,9 +305,11 @@ class Router:
 
     def _generation(self, req: ModelRequest, masker: Masker | None, note: str = "") -> Generation:
         if masker is None:
-            return Generation(req.system, req.prompt + note, req.schema, req.offline)
+            return Generation(req.system, req.prompt + note, req.schema, req.offline, req.max_tokens)
         # The task's offline path (which reads the sources) is never handed to a backend outside the organisation.
-        return Generation(masker.mask(req.system), masker.mask(req.prompt) + note, req.schema, None)
+        return Generation(
+            masker.mask(req.system), masker.mask(req.prompt) + note, req.schema, None, req.max_tokens
+        )
 
     def _backend(self, spec: BackendSpec) -> Backend:
         with self._lock:  # clients are built once and shared (boto3 clients are thread-safe)

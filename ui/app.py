@@ -11,17 +11,23 @@ from streamlit.delta_generator import DeltaGenerator
 
 from ui import session, texts
 from ui.client import YakubaClient
-from ui.sections import batch, chat, conversations, documents, evals, reply, review, signin, usage
+from ui.sections import batch, chat, conversations, documents, evals, minutes, reply, review, signin, usage
 
 SECTIONS = [
     texts.SECTION_CHAT,
     texts.SECTION_REPLY,
     texts.SECTION_BATCH,
     texts.SECTION_REVIEW,
+    texts.SECTION_MINUTES,
     texts.SECTION_DOCUMENTS,
     texts.SECTION_USAGE,
 ]
-PAGES = {texts.SECTION_REPLY: reply, texts.SECTION_BATCH: batch, texts.SECTION_REVIEW: review}
+PAGES = {
+    texts.SECTION_REPLY: reply,
+    texts.SECTION_BATCH: batch,
+    texts.SECTION_REVIEW: review,
+    texts.SECTION_MINUTES: minutes,
+}
 
 
 def sidebar(client: YakubaClient) -> tuple[str, DeltaGenerator]:

@@ -269,3 +269,4 @@ ALLOW_AUTO_HELP = (
 SECTION_REPLY = "照会回答"
 SECTION_REVIEW = "確認・承認"
 SECTION_BATCH = "一括作成"
+SECTION_MINUTES = "議事録作成"  # issue 11; the page's own texts are in ui/minutes_texts.py

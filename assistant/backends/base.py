@@ -80,6 +80,7 @@ class Generation:
     prompt: str
     schema: type[BaseModel] | None = None
     offline: Callable[[], Reply] | None = None
+    max_tokens: int | None = None  # the task's own output ceiling; None = settings.llm_max_tokens
 
 
 class InvalidOutput(Exception):

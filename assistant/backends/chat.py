@@ -41,17 +41,22 @@ class ChatModelBackend:
 
     def generate(self, call: Generation, usage: TokenUsage, on_text: Callable[[str], None]) -> Reply:
         messages = _messages(call)
+        model = self.model
+        if call.max_tokens is not None:  # a copy sharing the client: the shared model keeps its ceiling
+            model = model.model_copy(update={"max_tokens": call.max_tokens})
         if call.schema is None:
-            return self._stream_text(messages, usage, on_text)
-        return self._structured(messages, call.schema, usage)
+            return self._stream_text(model, messages, usage, on_text)
+        return self._structured(model, messages, call.schema, usage)
 
     def is_transient(self, exc: BaseException) -> bool:
         return self._transient(exc)
 
     # --- text ----------------------------------------------------------------------------------
-    def _stream_text(self, messages: list[Any], usage: TokenUsage, on_text: Callable[[str], None]) -> Reply:
+    def _stream_text(
+        self, model: Any, messages: list[Any], usage: TokenUsage, on_text: Callable[[str], None]
+    ) -> Reply:
         pieces: list[str] = []
-        for chunk in self.model.stream(messages):
+        for chunk in model.stream(messages):
             usage.add(chunk.usage_metadata)
             if chunk.text:
                 pieces.append(chunk.text)
@@ -59,8 +64,10 @@ class ChatModelBackend:
         return Reply(text="".join(pieces), data=None)
 
     # --- structured output ---------------------------------------------------------------------
-    def _structured(self, messages: list[Any], schema: type[BaseModel], usage: TokenUsage) -> Reply:
-        runnable = self.model.with_structured_output(schema, method=self._structured_method, include_raw=True)
+    def _structured(
+        self, model: Any, messages: list[Any], schema: type[BaseModel], usage: TokenUsage
+    ) -> Reply:
+        runnable = model.with_structured_output(schema, method=self._structured_method, include_raw=True)
         result = runnable.invoke(messages)
         raw = result.get("raw")
         usage.add(getattr(raw, "usage_metadata", None))

@@ -12,6 +12,7 @@ from assistant.cli import (
     ask_cmds,
     ingest_cmds,
     jobs_cmds,
+    minutes_cmds,
     model_cmds,
     reply_cmds,
     search_cmds,
@@ -38,6 +39,7 @@ app.add_typer(service_cmds.users_app, name="users")
 app.add_typer(service_cmds.audit_app, name="audit")
 app.add_typer(reply_cmds.app, name="reply")
 app.add_typer(jobs_cmds.jobs_app, name="jobs")
+app.add_typer(minutes_cmds.app, name="minutes")
 
 # Command groups of packages above this one (e.g. `yakuba eval` from evals/) register themselves as entry points
 # of the group "yakuba.commands" in pyproject.toml, so the CLI does not import them by name: `evals` drives the

@@ -25,7 +25,7 @@ from assistant.records import drafts
 from assistant.records.drafts import DRAFT, EDITABLE_STATES, ReplyDraftRecord, ReplyDraftVersion
 from assistant.records.models import Base, User, UTCDateTime, utcnow
 from assistant.tasks.minutes_models import Minutes
-from core.errors import AccessDenied, InvalidRecord, RecordConflict, RecordNotFound, YakubaError
+from core.errors import AccessDenied, InvalidRecord, RecordConflict, RecordNotFound
 
 KIND = "minutes"
 JOB_STATES = ("running", "done", "failed", "cancelled")
@@ -42,7 +42,9 @@ class MinutesJob(Base):
 
     __tablename__ = "minutes_jobs"
     __table_args__ = (
-        CheckConstraint("state IN ('running', 'done', 'failed', 'cancelled')", name="minutes_job_state_known"),
+        CheckConstraint(
+            "state IN ('running', 'done', 'failed', 'cancelled')", name="minutes_job_state_known"
+        ),
         Index("ix_minutes_jobs_owner_created", "owner_id", "created_at"),
     )
 
@@ -103,7 +105,8 @@ def get_minutes(
     """The minutes if the actor may open them (the rules of `drafts.get_draft`)."""
     record = session.get(ReplyDraftRecord, draft_id)
     if record is not None and record.kind == KIND and record.classification > actor.clearance:
-        if record.owner_id == actor.id or record.state != DRAFT:  # else: not theirs to see at all
+        reviewer = record.state != DRAFT and drafts.may_review(actor, approver_groups)
+        if record.owner_id == actor.id or reviewer:  # else: not theirs to see at all (told: not found)
             level = str(record.classification).translate(_FULL_WIDTH)
             raise AccessDenied(ABOVE_CLEARANCE.format(level=level))
     return _reworded(lambda: drafts.get_draft(session, actor, draft_id, approver_groups, KIND))
@@ -119,7 +122,9 @@ def list_minutes(
 def check_turns(minutes: Minutes, total: int) -> None:
     """Every point must name turns of the transcript (1..total): an edit may not invent a source."""
     points = [p for a in minutes.agenda for p in a.points] + [p for s in minutes.speakers for p in s.points]
-    points += minutes.decisions + [q.question for q in minutes.qa] + [q.answer for q in minutes.qa if q.answer]
+    points += (
+        minutes.decisions + [q.question for q in minutes.qa] + [q.answer for q in minutes.qa if q.answer]
+    )
     cited = [(p.text, p.turns) for p in points] + [(a.task, a.turns) for a in minutes.actions]
     cited += [(t.text, [t.index]) for t in minutes.record]
     for text, turns in cited:
@@ -170,7 +175,9 @@ def transition_minutes(
 ) -> tuple[ReplyDraftRecord, str]:
     """submit | approve | return, by the rules of the reply drafts; returns (the minutes, the state they left)."""
     get_minutes(session, actor, draft_id, approver_groups)  # the minutes' own clearance message first
-    return _reworded(lambda: drafts.transition(session, actor, draft_id, action, comment, approver_groups, KIND))
+    return _reworded(
+        lambda: drafts.transition(session, actor, draft_id, action, comment, approver_groups, KIND)
+    )
 
 
 def list_minutes_versions(
@@ -182,7 +189,10 @@ def list_minutes_versions(
 def _add_version(record: ReplyDraftRecord, actor: User, minutes: Minutes, comment: str) -> None:
     record.versions.append(
         ReplyDraftVersion(
-            number=record.version, content=minutes.model_dump(mode="json"), author_name=actor.name, comment=comment
+            number=record.version,
+            content=minutes.model_dump(mode="json"),
+            author_name=actor.name,
+            comment=comment,
         )
     )
 
@@ -194,9 +204,3 @@ def _add_event(record: ReplyDraftRecord, actor: User, action: str, before: str |
             version=record.version, comment=comment.strip(),
         )
     )  # fmt: skip
-
-
-__all__ = [
-    "KIND", "MinutesJob", "YakubaError", "check_turns", "create_minutes", "edit_minutes", "get_minutes",
-    "list_minutes", "list_minutes_versions", "minutes_of", "transition_minutes",
-]  # fmt: skip

@@ -226,5 +226,5 @@ class EvalRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
-from assistant.records.jobs import BatchItem, BatchJob  # noqa: E402, F401  (batch job tables in the metadata)
 from assistant.records.drafts import ReplyDraftEvent, ReplyDraftRecord, ReplyDraftVersion  # noqa: E402, F401  (reply draft tables in the metadata)
+from assistant.records.jobs import BatchItem, BatchJob  # noqa: E402, F401  (batch job tables in the metadata)

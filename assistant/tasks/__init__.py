@@ -12,6 +12,7 @@ _TASKS = {
     "ask": "assistant.tasks.ask:ASK",
     "choice": "assistant.tasks.choice:CHOICE",
     "reply": "assistant.tasks.reply:REPLY",
+    "minutes": "assistant.tasks.minutes:MINUTES",
 }
 
 

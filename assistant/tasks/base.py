@@ -124,6 +124,10 @@ class Task(ABC, Generic[In, Out]):
         """An output given without calling any model (e.g. nothing relevant found), or None to go on."""
         return None
 
+    def max_tokens(self, settings: Settings) -> int | None:
+        """The most tokens a model may write for this task; None = `settings.llm_max_tokens`."""
+        return None
+
     @abstractmethod
     def prompts(self, inp: In, sources: Sources) -> tuple[str, str]:
         """(system prompt, user prompt) for LLM backends, sources inside labelled data blocks."""

@@ -115,6 +115,7 @@ class Runner:
             user=principal.name,
             schema=task.schema,
             offline=lambda: task.offline(inp, sources),
+            max_tokens=task.max_tokens(self.settings),
         )
         result = self.router.call(request, on_text=emit, check=control.check)  # audited by the router
         if result.decision.mode == "extractive":

@@ -15,7 +15,8 @@ Column mapping per task (headers are compared after NFKC, trimming and lower-cas
            reference / 正解回答         → expected.reference
            section / 正解所管課         → expected.section
 - minutes: transcript / 発言 *          → input.transcript (the text, or a transcript file path relative to the
-                                          dataset file)
+                                          dataset file: .txt .md .vtt .srt .json, or .docx read into
+                                          「話者：発言」 lines)
            max_chars / 字数             → input.max_chars and expected.max_chars (an integer; "200字" is read)
            reference / 正解要約         → expected.reference
 
@@ -80,7 +81,7 @@ MAPPINGS: dict[str, tuple[Column, ...]] = {
 
 _TRUE = {"true", "yes", "y", "1", "はい", "○", "〇", "◯", "可", "t"}
 _FALSE = {"false", "no", "n", "0", "いいえ", "×", "✕", "x", "不可", "f"}
-_TRANSCRIPT_SUFFIXES = (".txt", ".md", ".text")
+_TRANSCRIPT_SUFFIXES = (".txt", ".md", ".text", ".vtt", ".srt", ".json", ".docx")
 
 
 def _norm(header: Any) -> str:
@@ -215,12 +216,20 @@ def _transcript(value: Any, header: str, base: Path) -> str:
         candidate = base / text
         if candidate.is_file():
             try:
-                return read_text(candidate)
-            except UnsupportedFile as exc:
+                docx = candidate.suffix.lower() == ".docx"
+                return _docx_transcript(candidate) if docx else read_text(candidate)
+            except YakubaError as exc:
                 raise RowError(f"発言ファイル「{text}」を読み込めません（{exc.message}）。") from exc
         if text.lower().endswith(_TRANSCRIPT_SUFFIXES):
             raise RowError(f"発言ファイル「{text}」が見つかりません（データセットのファイルと同じフォルダーからの相対パス）。")
     return text
+
+
+def _docx_transcript(path: Path) -> str:
+    """A DOCX transcript (e.g. Teams' export) as 「話者：発言」 lines, the text form the minutes task reads."""
+    from assistant.minutes.transcripts import read_transcript_file
+
+    return "\n".join(f"{t.speaker}：{t.text}" for t in read_transcript_file(path).turns)
 
 
 _CONVERTERS: dict[str, Callable[[Any, str, Path], Any]] = {

@@ -76,6 +76,11 @@ def test_openapi_declares_every_route_model_and_error(api):
         ("POST", "/batches"), ("GET", "/batches"), ("GET", "/batches/{job_id}"), ("GET", "/batches/{job_id}/items"),
         ("GET", "/batches/{job_id}/download"), ("POST", "/batches/{job_id}/cancel"),
         ("POST", "/batches/{job_id}/resume"),
+        # meeting minutes and their review (issue 11)
+        ("POST", "/minutes/draft"), ("GET", "/minutes/jobs/{job_id}"), ("POST", "/minutes/jobs/{job_id}/cancel"),
+        ("GET", "/minutes"), ("GET", "/minutes/{draft_id}"), ("GET", "/minutes/{draft_id}/turns"),
+        ("PUT", "/minutes/{draft_id}"), ("POST", "/minutes/{draft_id}/transition"),
+        ("GET", "/minutes/{draft_id}/export"),
     }  # fmt: skip
     assert set(operations) == expected
     error_ref = "#/components/schemas/ErrorBody"

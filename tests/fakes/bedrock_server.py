@@ -6,8 +6,10 @@ Operations (paths as botocore builds them; the model id is URL-encoded in the pa
   With a `toolConfig` in the request (structured output through tool use), both answer with one
   `toolUse` content block and stopReason "tool_use": Converse as {toolUseId, name, input}, the
   stream as contentBlockStart (toolUse start) / contentBlockDelta (`toolUse.input` JSON text
-  pieces) / contentBlockStop. The input comes from `script_structured`, else it is synthesised
-  from the tool's JSON schema; scripted arguments that are not valid JSON give Converse an empty
+  pieces) / contentBlockStop. The input comes from `script_structured`, else from
+  `structured_responder(tool name, input schema, request body)` when a test or benchmark sets one (an
+  answer built from the prompt, e.g. for long-minutes runs), else it is synthesised from the tool's JSON
+  schema; scripted arguments that are not valid JSON give Converse an empty
   message with stopReason "malformed_tool_use" (the stream sends the text as it is).
   POST /model/{modelId}/invoke           -> Titan Text Embeddings v2 / Cohere Embed Multilingual v3
   /model-invocation-job…                 -> the control plane's batch inference jobs (Create, Get, List,
@@ -31,6 +33,7 @@ import binascii
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -92,6 +95,8 @@ class FakeBedrock(ScriptedServer):
     def __init__(self, *args: Any, s3_endpoint_url: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.batch = BatchJobs(self, ERRORS, s3_endpoint_url)
+        # (tool name, input JSON schema, request body) -> tool input, for unscripted structured requests
+        self.structured_responder: Callable[[str, dict, dict], Any] | None = None
 
     def handle(self, handler: FakeRequestHandler, method: str) -> None:
         started = time.monotonic()
@@ -120,7 +125,10 @@ class FakeBedrock(ScriptedServer):
                 _send_invoke(handler, model_id, body)
             elif body.get("toolConfig"):
                 name, schema = _offered_tool(body)
-                structured = self.next_structured() or StructuredReply(
+                structured = self.next_structured()
+                if structured is None and self.structured_responder is not None:
+                    structured = StructuredReply(self.structured_responder(name, schema, body))
+                structured = structured or StructuredReply(
                     object_for_schema(schema, cited_reply(_first_source(body)))
                 )
                 usage = _usage(structured, body, structured.arguments_text)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from assistant.api.auth import resolve_user
 from assistant.api.context import ApiContext
+from assistant.api.schemas import OFFSET_MAX
 from assistant.config import Settings
 from assistant.records.models import User
 from assistant.retrieval.local_store import LocalIndex
 from core.errors import AccessDenied
+
+# `?offset=` of every paged list, bounded to what the database's OFFSET takes (a larger one is a 422).
+Offset = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Rows to skip (paging).")]
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -8,6 +8,7 @@ fixed message, so nothing about the server's insides reaches a client.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -109,6 +110,32 @@ HTTP_STATUS_ERRORS: dict[int, tuple[str, str]] = {
         "送信されたデータが上限を超えています。内容を減らすか、ファイルを分けて送信してください。",
     ),
 }
+# Said instead of an error's own message when that message is not Japanese (some ingest and library errors are
+# written in English for the CLI and the logs): the client still gets the code and a sentence it can show.
+JAPANESE_FALLBACK = {
+    "unknown_backend": "指定されたモデルは登録されていません。利用できるモデルはモデル一覧で確認してください。",
+    "unauthorized": "認証に失敗しました。APIキーを確認してください。",
+    "forbidden": "この操作を行う権限がありません。",
+    "policy_refused": "機密性の区分により、指定されたモデルには送信できません。別のモデルを選択してください。",
+    "not_found": "指定された対象は見つかりません。",
+    "conflict": "対象がほかの操作で変更されています。最新の内容を読み込んでから、もう一度お試しください。",
+    "payload_too_large": "送信されたデータが上限を超えています。内容を減らすか、ファイルを分けて送信してください。",
+    "unsupported_media_type": "この形式のファイルは取り扱えません。PDF、Word、Excel等の形式で保存して送信してください。",
+    "corrupt_file": "ファイルを読み取れませんでした。ファイルが破損していないか確認してください。",
+    "column_mapping": "表の列を読み取れませんでした。見出し行の項目名を確認してください。",
+    "invalid_record": "記録の内容に不足または誤りがあります。内容を確認してください。",
+    "ingest_failed": "ファイルを登録できませんでした。ファイルの形式と内容を確認してください。",
+    "validation_error": "入力内容に誤りがあります。項目の指定を確認してください。",
+    "unprocessable": "アクセス区分の指定に誤りがあります。指定内容を確認してください。",
+    "rate_limited": "短時間に多数のリクエストがありました。しばらく待ってから再度お試しください。",
+    "invalid_model_output": "モデルの出力が指定の形式に適合しませんでした。別のモデルを選択してください。",
+    "index_not_found": "検索対象の文書がまだ登録されていません。管理者に文書の登録を依頼してください。",
+    "index_mismatch": "検索用の索引が現在の設定と一致しません。管理者にお問い合わせください。",
+    "backend_unavailable": "モデルから回答を得られませんでした。しばらく待ってから再度お試しください。",
+    "cancelled": "処理は取り消されました。",
+    "timeout": "処理が制限時間内に終わりませんでした。しばらく待ってから再度お試しください。",
+}
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 PUBLIC_5XX = (502, 503, 504)  # unavailable or slow: the exception's message tells the user what to do
 INTERNAL_MESSAGE = (
     "内部エラーが発生しました。時間をおいて再度お試しいただき、解決しない場合は管理者にお問い合わせください。"
@@ -130,6 +157,12 @@ FIELD_NAMES = {
     "state": "状態",
     "action": "操作",
     "format": "形式",
+    "offset": "開始位置",
+    "limit": "件数",
+    "outcome": "結果",
+    "user": "職員",
+    "since": "開始日時",
+    "until": "終了日時",
 }
 # What to do, by pydantic error type; {field} is the Japanese name, {max_length}/{min_length} from the context.
 FIELD_PROBLEMS = {
@@ -139,6 +172,20 @@ FIELD_PROBLEMS = {
     "string_too_short": "「{field}」を入力してください",
     "too_long": "「{field}」は{max_length:,}件以内で指定してください",
     "json_invalid": "送信されたデータがJSONの形式になっていません",
+    "int_parsing": "「{field}」は整数で指定してください",
+    "int_from_float": "「{field}」は整数で指定してください",
+    "greater_than_equal": "「{field}」は{ge:,}以上の値で指定してください",
+    "greater_than": "「{field}」は{gt:,}より大きい値で指定してください",
+    "less_than_equal": "「{field}」は{le:,}以下の値で指定してください",
+    "less_than": "「{field}」は{lt:,}より小さい値で指定してください",
+    "literal_error": "「{field}」は{expected}のいずれかで指定してください",
+    "enum": "「{field}」は{expected}のいずれかで指定してください",
+    "bool_parsing": "「{field}」はtrueまたはfalseで指定してください",
+    "datetime_parsing": "「{field}」は日時（例: 2025-04-01T09:00:00+09:00）で指定してください",
+    "datetime_from_date_parsing": "「{field}」は日時（例: 2025-04-01T09:00:00+09:00）で指定してください",
+    "date_from_datetime_parsing": "「{field}」は日付（例: 2025-04-01）で指定してください",
+    "string_type": "「{field}」は文字列で指定してください",
+    "missing_argument": "「{field}」を指定してください",
 }
 FIELD_PROBLEM_DEFAULT = "「{field}」の値が正しくありません"
 QUESTION_TOO_LONG = (
@@ -179,6 +226,9 @@ def error_payload(exc: YakubaError) -> tuple[int, dict[str, Any]]:
     if status >= 500 and status not in PUBLIC_5XX:
         log.error("internal error: %s: %s", type(exc).__name__, exc.message)
         message = INTERNAL_MESSAGE
+    elif not _JAPANESE.search(message or ""):
+        log.info("%s (%s) said in English: %s", type(exc).__name__, code, message)
+        message = JAPANESE_FALLBACK.get(code, INTERNAL_MESSAGE)
     details = getattr(exc, "details", None) if status < 500 else None
     return status, ErrorBody(error=code, message=message, details=details).model_dump(exclude_none=True)
 
@@ -226,8 +276,11 @@ def validation_message(errors: Any) -> str:
         names = [p for p in error.get("loc", ()) if isinstance(p, str) and p not in ("body", "query", "path")]
         field = FIELD_NAMES.get(names[-1], names[-1]) if names else "入力"
         template = FIELD_PROBLEMS.get(error.get("type", ""), FIELD_PROBLEM_DEFAULT)
+        ctx = dict(error.get("ctx") or {})
+        if isinstance(ctx.get("expected"), str):  # pydantic's "'a', 'b' or 'c'" listed without the English "or"
+            ctx["expected"] = ctx["expected"].replace(" or ", ", ")
         try:
-            problem = template.format(field=field, **(error.get("ctx") or {}))
+            problem = template.format(field=field, **ctx)
         except (KeyError, ValueError, IndexError):
             problem = FIELD_PROBLEM_DEFAULT.format(field=field)
         if problem not in problems:

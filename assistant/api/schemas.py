@@ -6,9 +6,15 @@ Every model forbids unknown fields, so a misspelt field is a 422, not silently i
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# What the records database holds: ids are `Integer` columns (32-bit on PostgreSQL), and OFFSET takes a
+# 64-bit integer on SQLite and PostgreSQL. A number past these is a 422, never an overflow in the driver.
+ROW_ID_MAX = 2**31 - 1
+OFFSET_MAX = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX, description="Id of a stored record.")]
 
 
 class ApiModel(BaseModel):
@@ -27,10 +33,44 @@ class ErrorDetail(ApiModel):
     type: str = Field(description="Machine-readable kind of problem.")
 
 
+# Every `error` code the API sends (`assistant/api/errors.py` maps exceptions and statuses to them). Stable: a client
+# may branch on the code; the Japanese `message` beside it is for people and may be reworded.
+ErrorCode = Literal[
+    "bad_request",  # 400: malformed request
+    "unknown_backend",  # 400: no backend with that address
+    "unauthorized",  # 401: missing or invalid API key
+    "forbidden",  # 403: insufficient rights
+    "policy_refused",  # 403: the classification policy refuses the chosen model
+    "not_found",  # 404: no such record or URL (also another user's record)
+    "method_not_allowed",  # 405
+    "conflict",  # 409: the record changed or was decided meanwhile
+    "payload_too_large",  # 413
+    "unsupported_media_type",  # 415
+    "validation_error",  # 422: a request field is missing or out of range (`details` say which)
+    "corrupt_file",  # 422: an upload that cannot be read
+    "column_mapping",  # 422: a table whose columns cannot be mapped
+    "invalid_record",  # 422: a record with missing or inconsistent fields
+    "ingest_failed",  # 422: no uploaded file could be ingested
+    "unprocessable",  # 422: invalid access labels
+    "rate_limited",  # 429: see Retry-After
+    "http_error",  # any other 4xx raised by the web framework
+    "internal_error",  # 500: logged on the server; the message says nothing of its insides
+    "invalid_model_output",  # 502: the model's structured output did not match, even after a retry
+    "index_not_found",  # 503: nothing ingested yet
+    "index_mismatch",  # 503: the index was built with another embedder
+    "backend_unavailable",  # 503: no model could answer
+    "cancelled",  # 503: the work was cancelled
+    "timeout",  # 504: the model did not answer in time
+]
+
+
 class ErrorBody(ApiModel):
     """Every error response has this shape."""
 
-    error: str = Field(description="Error code in English, e.g. `not_found`, `rate_limited`.")
+    error: ErrorCode = Field(
+        description="Stable machine-readable error code (English), e.g. `not_found`, `rate_limited`, "
+        "`validation_error`; the list is this schema's enum."
+    )
     message: str = Field(description="What went wrong and what to do, in Japanese (shown to users).")
     details: list[ErrorDetail] | None = Field(None, description="Field errors of a 422 validation error.")
 
@@ -264,7 +304,7 @@ class ModelList(ApiModel):
 
 
 class FeedbackRequest(ApiModel):
-    message_id: int = Field(description="Id of an answer in one of the caller's conversations.")
+    message_id: RowId = Field(description="Id of an answer in one of the caller's conversations.")
     rating: Literal["good", "bad"]
     comment: str | None = Field(None, max_length=2000)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from assistant.api.deps import AdminUser, SessionDep
+from assistant.api.deps import AdminUser, Offset, SessionDep
 from assistant.api.errors import error_responses
 from assistant.api.schemas import AuditPage, AuditRowOut
 from assistant.records.models import AuditLog
@@ -20,7 +20,7 @@ def read_audit(
     admin: AdminUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     user: Annotated[str | None, Query(description="Only this user's requests.")] = None,
     outcome: Annotated[Literal["ok", "refused", "error"] | None, Query()] = None,
 ) -> AuditPage:

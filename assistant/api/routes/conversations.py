@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from assistant.api.access import HIDDEN_ANSWER, visible_citations
-from assistant.api.deps import ContextDep, CurrentUser, SessionDep, WriteSessionDep
+from assistant.api.deps import ContextDep, CurrentUser, Offset, SessionDep, WriteSessionDep
 from assistant.api.errors import error_responses
 from assistant.api.schemas import CitationOut, ConversationDetail, ConversationSummary, MessageOut, UsageOut
 from assistant.records import delete_conversation, get_conversation, list_conversations
@@ -52,7 +52,7 @@ def list_own(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ConversationSummary]:
     """The caller's conversations, most recently updated first."""
     return [_summary(c) for c in list_conversations(session, user, limit=limit, offset=offset)]

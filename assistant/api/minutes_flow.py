@@ -9,20 +9,15 @@ transcript as read) stay with the job that drafted them, so every point can be s
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
-from assistant.records import AuditEntry, append_audit
-from assistant.records.drafts import (
-    APPROVED,
-    EDITABLE_STATES,
-    REVIEW,
-    ReplyDraftRecord,
-    current_version,
-    may_review,
-)
+from assistant.api.review_flow import ApiModel, EventOut, State, actions_of, events_of, file_stem
+from assistant.api.review_flow import audit_step as review_audit_step
+from assistant.records.drafts import APPROVED, ReplyDraftRecord, current_version
 from assistant.records.minutes import MinutesJob, minutes_of
 from assistant.tasks.minutes_models import MAX_TRANSCRIPT_CHARS, Minutes, MinutesInput, Style, Turn
 from core.errors import AccessDenied, InvalidRecord
@@ -34,7 +29,6 @@ if TYPE_CHECKING:
     from assistant.records.models import User
 
 AUDIT_TASK = "minutes_review"
-State = Literal["下書き", "確認依頼", "承認済", "差戻し"]
 JobState = Literal["running", "done", "failed", "cancelled"]
 ABOVE_OWN_CLEARANCE = (
     "機密性{level}の会議の議事録は作成できません（閲覧できる機密性は{clearance}までです）。"
@@ -43,10 +37,6 @@ ABOVE_OWN_CLEARANCE = (
 NO_TRANSCRIPT = "発言記録のファイルを選択するか、発言記録を貼り付けてください。"
 TOO_LONG = "発言記録が長すぎます（{length:,}文字）。{limit:,}文字以内に分けて作成してください。"
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MinutesRequest(ApiModel):
@@ -68,23 +58,6 @@ class EditRequest(ApiModel):
     )
     base_version: int | None = Field(None, description="The version edited; a newer one makes this a 409.")
     comment: str = Field("", max_length=2000, description="What was changed (kept with the version).")
-
-
-class TransitionRequest(ApiModel):
-    action: Literal["submit", "approve", "return"] = Field(
-        description="submit = 確認依頼 (the author); approve = 承認 / return = 差戻し (a reviewer, not the author)."
-    )
-    comment: str = Field("", max_length=2000, description="Comment; required to return minutes.")
-
-
-class EventOut(ApiModel):
-    action: str = Field(description="create | edit | submit | approve | return")
-    actor: str
-    from_state: str | None
-    to_state: str
-    version: int
-    comment: str
-    created_at: datetime
 
 
 class MinutesSummary(ApiModel):
@@ -187,16 +160,6 @@ def transcript_chars(inp: MinutesInput) -> int:
 # --- reading --------------------------------------------------------------------------------------------------
 
 
-def actions_of(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> list[str]:
-    actions: list[str] = []
-    if record.owner_id == user.id and record.state in EDITABLE_STATES:
-        actions += ["edit", "submit"]
-    reviewer = may_review(user, ctx.settings.reply_approver_groups)
-    if record.owner_id != user.id and record.state == REVIEW and reviewer:
-        actions += ["approve", "return"]
-    return [*actions, "export"]
-
-
 def summary_of(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> MinutesSummary:
     return MinutesSummary(
         id=record.id, state=record.state, title=record.subject, classification=record.classification,
@@ -207,20 +170,8 @@ def summary_of(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> Minutes
 
 
 def minutes_out(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> MinutesOut:
-    events = [
-        EventOut(
-            action=e.action,
-            actor=e.actor_name,
-            from_state=e.from_state,
-            to_state=e.to_state,
-            version=e.version,
-            comment=e.comment,
-            created_at=e.created_at,
-        )  # fmt: skip
-        for e in record.events
-    ]
     minutes = minutes_of(current_version(record))
-    return MinutesOut(**summary_of(ctx, user, record).model_dump(), minutes=minutes, events=events)
+    return MinutesOut(**summary_of(ctx, user, record).model_dump(), minutes=minutes, events=events_of(record))
 
 
 def job_out(job: MinutesJob, minutes: MinutesOut | None = None) -> JobOut:
@@ -251,7 +202,7 @@ def export_minutes(record: ReplyDraftRecord, fmt: str) -> tuple[bytes, str, str]
 
     minutes = minutes_of(current_version(record))
     approved = record.state == APPROVED
-    stem = f"{'' if approved else '【案】'}{_file_stem(document_title(minutes))}"
+    stem = f"{'' if approved else '【案】'}{file_stem(document_title(minutes), '議事録')}"
     if fmt == "docx":
         media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         return render_minutes_docx(minutes, approved=approved), media, f"{stem}.docx"
@@ -259,39 +210,5 @@ def export_minutes(record: ReplyDraftRecord, fmt: str) -> tuple[bytes, str, str]
     return text.encode("utf-8"), "text/markdown; charset=utf-8", f"{stem}.md"
 
 
-def _file_stem(title: str) -> str:
-    cleaned = "".join("_" if ch in '\\/:*?"<>|\r\n\t' else ch for ch in title).strip()
-    return cleaned[:80] or "議事録"
-
-
-# --- audit ----------------------------------------------------------------------------------------------------
-
-
-def audit_step(
-    ctx: ApiContext,
-    user: User,
-    record: ReplyDraftRecord | None,
-    action: str,
-    before: str | None,
-    *,
-    draft_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-    outcome: Literal["ok", "refused", "error"] = "ok",
-    error: str | None = None,
-) -> None:
-    """One step on minutes in the audit log: who did what to which minutes, from which state to which."""
-    extra: dict[str, Any] = {
-        "draft_id": record.id if record else draft_id,
-        "action": action,
-        "kind": "minutes",
-    }
-    if record is not None:
-        extra |= {"from_state": before, "to_state": record.state, "version": record.version}
-    extra |= {key: value for key, value in (detail or {}).items() if value}
-    append_audit(
-        ctx.engine,
-        AuditEntry(
-            user=user.name, task=AUDIT_TASK, outcome=outcome, level=record.classification if record else None,
-            reason=action, error=error, extra=extra,
-        ),
-    )  # fmt: skip
+# One review step on minutes in the audit log (kind "minutes" beside the reply drafts' steps).
+audit_step = partial(review_audit_step, task=AUDIT_TASK, kind="minutes")

@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from assistant.api.access import may_see, principal_of
-from assistant.records import AuditEntry, append_audit
+from assistant.api.review_flow import (
+    ApiModel,
+    EventOut,
+    State,
+    actions_of,
+    events_of,
+    file_stem,
+)
+from assistant.api.review_flow import audit_step as review_audit_step
 from assistant.records.drafts import (
     APPROVED,
-    EDITABLE_STATES,
     OUTSIDE_GROUPS,
-    REVIEW,
     ReplyDraftRecord,
     ReplyDraftVersion,
     create_draft,
     current_version,
-    may_review,
 )
 from assistant.tasks.reply_models import MAX_INQUIRY_CHARS, QuestionItem, ReplyDraft, ReplyInput
 from core.errors import AccessDenied, Cancelled
@@ -36,11 +42,6 @@ if TYPE_CHECKING:
     from assistant.records.models import User
 
 AUDIT_TASK = "reply_review"
-State = Literal["下書き", "確認依頼", "承認済", "差戻し"]
-
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SplitRequest(ApiModel):
@@ -67,23 +68,6 @@ class EditRequest(ApiModel):
     comment: str = Field("", max_length=2000, description="What was changed (kept with the version).")
 
 
-class TransitionRequest(ApiModel):
-    action: Literal["submit", "approve", "return"] = Field(
-        description="submit = 確認依頼 (the author); approve = 承認 / return = 差戻し (a reviewer, not the author)."
-    )
-    comment: str = Field("", max_length=2000, description="Comment; required to return a draft.")
-
-
-class DraftEventOut(ApiModel):
-    action: str = Field(description="create | edit | submit | approve | return")
-    actor: str
-    from_state: str | None
-    to_state: str
-    version: int
-    comment: str
-    created_at: datetime
-
-
 class DraftSummary(ApiModel):
     id: str
     state: State
@@ -105,7 +89,7 @@ class DraftSummary(ApiModel):
 
 class DraftOut(DraftSummary):
     draft: ReplyDraft = Field(description="The current version (similar inquiries filtered for the caller).")
-    events: list[DraftEventOut] = Field(description="The review history, oldest first.")
+    events: list[EventOut] = Field(description="The review history, oldest first.")
 
 
 class DraftList(ApiModel):
@@ -188,19 +172,6 @@ def readable(ctx: ApiContext, user: User, draft: ReplyDraft) -> ReplyDraft:
     return _similar_for(user, draft, chunks)
 
 
-def actions_of(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> list[str]:
-    actions: list[str] = []
-    if record.owner_id == user.id and record.state in EDITABLE_STATES:
-        actions += ["edit", "submit"]
-    if (
-        record.owner_id != user.id
-        and record.state == REVIEW
-        and may_review(user, ctx.settings.reply_approver_groups)
-    ):
-        actions += ["approve", "return"]
-    return [*actions, "export"]
-
-
 def summary_of(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> DraftSummary:
     return DraftSummary(
         id=record.id, state=record.state, subject=record.subject, classification=record.classification,
@@ -213,19 +184,7 @@ def summary_of(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> DraftSu
 
 def draft_out(ctx: ApiContext, user: User, record: ReplyDraftRecord) -> DraftOut:
     draft = readable(ctx, user, current_version(record).reply())
-    events = [
-        DraftEventOut(
-            action=e.action,
-            actor=e.actor_name,
-            from_state=e.from_state,
-            to_state=e.to_state,
-            version=e.version,
-            comment=e.comment,
-            created_at=e.created_at,
-        )  # fmt: skip
-        for e in record.events
-    ]
-    return DraftOut(**summary_of(ctx, user, record).model_dump(), draft=draft, events=events)
+    return DraftOut(**summary_of(ctx, user, record).model_dump(), draft=draft, events=events_of(record))
 
 
 def version_out(ctx: ApiContext, user: User, version: ReplyDraftVersion) -> VersionOut:
@@ -244,7 +203,7 @@ def export_draft(ctx: ApiContext, user: User, record: ReplyDraftRecord, fmt: str
 
     draft = readable(ctx, user, current_version(record).reply())
     approved = record.state == APPROVED
-    stem = f"{'' if approved else '【案】'}{_file_stem(draft.subject)}"
+    stem = f"{'' if approved else '【案】'}{file_stem(draft.subject, '回答案')}"
     if fmt == "docx":
         media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         return render_reply_docx(draft, approved=approved), media, f"{stem}.docx"
@@ -255,35 +214,4 @@ def export_draft(ctx: ApiContext, user: User, record: ReplyDraftRecord, fmt: str
     )
 
 
-def _file_stem(subject: str) -> str:
-    cleaned = "".join("_" if ch in '\\/:*?"<>|\r\n\t' else ch for ch in subject).strip()
-    return cleaned[:80] or "回答案"
-
-
-# --- audit ----------------------------------------------------------------------------------------------------
-
-
-def audit_step(
-    ctx: ApiContext,
-    user: User,
-    record: ReplyDraftRecord | None,
-    action: str,
-    before: str | None,
-    *,
-    draft_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-    outcome: Literal["ok", "refused", "error"] = "ok",
-    error: str | None = None,
-) -> None:
-    """One review step in the audit log: who did what to which draft, from which state to which."""
-    extra: dict[str, Any] = {"draft_id": record.id if record else draft_id, "action": action}
-    if record is not None:
-        extra |= {"from_state": before, "to_state": record.state, "version": record.version}
-    extra |= {key: value for key, value in (detail or {}).items() if value}
-    append_audit(
-        ctx.engine,
-        AuditEntry(
-            user=user.name, task=AUDIT_TASK, outcome=outcome, level=record.classification if record else None,
-            reason=action, error=error, extra=extra,
-        ),
-    )  # fmt: skip
+audit_step = partial(review_audit_step, task=AUDIT_TASK)  # one review step on a reply draft

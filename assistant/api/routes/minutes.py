@@ -15,7 +15,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
@@ -32,8 +32,6 @@ from assistant.api.minutes_flow import (
     MinutesList,
     MinutesOut,
     MinutesRequest,
-    State,
-    TransitionRequest,
     TurnList,
     audit_step,
     build_input,
@@ -47,6 +45,7 @@ from assistant.api.minutes_flow import (
     transcript_chars,
 )
 from assistant.api.minutes_jobs import MinutesJobs
+from assistant.api.review_flow import State, TransitionRequest, audited
 from assistant.records.minutes import (
     MinutesJob,
     edit_minutes,
@@ -55,7 +54,12 @@ from assistant.records.minutes import (
     transition_minutes,
 )
 from assistant.records.models import User
-from core.errors import AccessDenied, FileTooLarge, RecordNotFound, YakubaError
+from core.errors import AccessDenied, FileTooLarge, RecordNotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from assistant.records.drafts import ReplyDraftRecord
 
 JOB_NOT_FOUND = "指定された議事録作成の処理は見つかりません。"
 NOT_BACKEND = (
@@ -289,24 +293,17 @@ def turns(draft_id: str, user: CurrentUser, ctx: ContextDep) -> TurnList:
         return TurnList(turns=source_turns(session, record))
 
 
-def _refused(ctx: ContextDep, user: User, draft_id: str, action: str, exc: YakubaError) -> None:
-    audit_step(ctx, user, None, action, None, draft_id=draft_id, outcome="refused", error=exc.message)
-
-
 @router.put("/{draft_id}", response_model=MinutesOut, responses=error_responses(401, 403, 404, 409, 422))
 def edit(draft_id: str, body: EditRequest, user: CurrentUser, ctx: ContextDep) -> MinutesOut:
     """Save an edit by the author (下書き or 差戻し) as a new version."""
-    try:
-        with ctx.write_sessions.begin() as session:
-            record = edit_minutes(
-                session, user, draft_id, body.minutes, base_version=body.base_version, comment=body.comment
-            )
-            out = minutes_out(ctx, user, record)
-    except YakubaError as exc:
-        _refused(ctx, user, draft_id, "edit", exc)
-        raise
-    audit_step(ctx, user, record, "edit", record.state, detail={"comment": body.comment})
-    return out
+
+    def step(session: Session) -> tuple[ReplyDraftRecord, str, MinutesOut]:
+        record = edit_minutes(
+            session, user, draft_id, body.minutes, base_version=body.base_version, comment=body.comment
+        )
+        return record, record.state, minutes_out(ctx, user, record)
+
+    return audited(ctx, user, draft_id, "edit", step, audit_step, detail={"comment": body.comment})
 
 
 @router.post(
@@ -314,17 +311,13 @@ def edit(draft_id: str, body: EditRequest, user: CurrentUser, ctx: ContextDep) -
 )
 def transition(draft_id: str, body: TransitionRequest, user: CurrentUser, ctx: ContextDep) -> MinutesOut:
     """submit (確認依頼, by the author), approve (承認) or return (差戻し, with a comment) by a reviewer."""
-    try:
-        with ctx.write_sessions.begin() as session:
-            record, before = transition_minutes(
-                session, user, draft_id, body.action, body.comment, ctx.settings.reply_approver_groups
-            )
-            out = minutes_out(ctx, user, record)
-    except YakubaError as exc:
-        _refused(ctx, user, draft_id, body.action, exc)
-        raise
-    audit_step(ctx, user, record, body.action, before, detail={"comment": body.comment})
-    return out
+
+    def step(session: Session) -> tuple[ReplyDraftRecord, str, MinutesOut]:
+        groups = ctx.settings.reply_approver_groups
+        record, before = transition_minutes(session, user, draft_id, body.action, body.comment, groups)
+        return record, before, minutes_out(ctx, user, record)
+
+    return audited(ctx, user, draft_id, body.action, step, audit_step, detail={"comment": body.comment})
 
 
 @router.get(
@@ -348,13 +341,13 @@ def export(
     format: Annotated[Literal["docx", "md"], Query(description="docx or md.")] = "docx",  # noqa: A002
 ) -> Any:
     """The current version as DOCX or Markdown (the 機密性 label from level 2; 「案」 until approved)."""
-    try:
-        with ctx.sessions() as session:
-            record = get_minutes(session, user, draft_id, ctx.settings.reply_approver_groups)
-            content, media, name = export_minutes(record, format)
-    except YakubaError as exc:
-        _refused(ctx, user, draft_id, "export", exc)
-        raise
-    audit_step(ctx, user, record, "export", record.state, detail={"format": format})
+
+    def step(session: Session) -> tuple[ReplyDraftRecord, str, tuple[bytes, str, str]]:
+        record = get_minutes(session, user, draft_id, ctx.settings.reply_approver_groups)
+        return record, record.state, export_minutes(record, format)
+
+    content, media, name = audited(
+        ctx, user, draft_id, "export", step, audit_step, write=False, detail={"format": format}
+    )
     disposition = f"attachment; filename=\"minutes.{format}\"; filename*=UTF-8''{quote(name)}"
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})

@@ -10,7 +10,7 @@ is audited, refused attempts included.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
@@ -25,8 +25,6 @@ from assistant.api.reply_flow import (
     EditRequest,
     SplitRequest,
     SplitResponse,
-    State,
-    TransitionRequest,
     VersionList,
     audit_step,
     draft_out,
@@ -34,8 +32,19 @@ from assistant.api.reply_flow import (
     summary_of,
     version_out,
 )
-from assistant.records.drafts import edit_draft, get_draft, list_drafts, list_versions, transition
+from assistant.api.review_flow import State, TransitionRequest, audited
+from assistant.records.drafts import (
+    ReplyDraftRecord,
+    edit_draft,
+    get_draft,
+    list_drafts,
+    list_versions,
+    transition,
+)
 from core.errors import YakubaError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 router = APIRouter(prefix="/replies", tags=["replies"])
 
@@ -108,24 +117,17 @@ def get_reply(draft_id: str, user: CurrentUser, ctx: ContextDep) -> DraftOut:
         return draft_out(ctx, user, get_draft(session, user, draft_id, ctx.settings.reply_approver_groups))
 
 
-def _refused(ctx: ContextDep, user: CurrentUser, draft_id: str, action: str, exc: YakubaError) -> None:
-    audit_step(ctx, user, None, action, None, draft_id=draft_id, outcome="refused", error=exc.message)
-
-
 @router.put("/{draft_id}", response_model=DraftOut, responses=error_responses(401, 403, 404, 409, 422))
 def edit_reply(draft_id: str, body: EditRequest, user: CurrentUser, ctx: ContextDep) -> DraftOut:
     """Save an edit by the author (下書き or 差戻し) as a new version."""
-    try:
-        with ctx.write_sessions.begin() as session:
-            record = edit_draft(
-                session, user, draft_id, body.draft, base_version=body.base_version, comment=body.comment
-            )
-            out = draft_out(ctx, user, record)
-    except YakubaError as exc:
-        _refused(ctx, user, draft_id, "edit", exc)
-        raise
-    audit_step(ctx, user, record, "edit", record.state, detail={"comment": body.comment})
-    return out
+
+    def step(session: Session) -> tuple[ReplyDraftRecord, str, DraftOut]:
+        record = edit_draft(
+            session, user, draft_id, body.draft, base_version=body.base_version, comment=body.comment
+        )
+        return record, record.state, draft_out(ctx, user, record)
+
+    return audited(ctx, user, draft_id, "edit", step, audit_step, detail={"comment": body.comment})
 
 
 @router.post(
@@ -133,17 +135,13 @@ def edit_reply(draft_id: str, body: EditRequest, user: CurrentUser, ctx: Context
 )
 def transition_reply(draft_id: str, body: TransitionRequest, user: CurrentUser, ctx: ContextDep) -> DraftOut:
     """submit (確認依頼, by the author), approve (承認) or return (差戻し, with a comment) by a reviewer."""
-    try:
-        with ctx.write_sessions.begin() as session:
-            record, before = transition(
-                session, user, draft_id, body.action, body.comment, ctx.settings.reply_approver_groups
-            )
-            out = draft_out(ctx, user, record)
-    except YakubaError as exc:
-        _refused(ctx, user, draft_id, body.action, exc)
-        raise
-    audit_step(ctx, user, record, body.action, before, detail={"comment": body.comment})
-    return out
+
+    def step(session: Session) -> tuple[ReplyDraftRecord, str, DraftOut]:
+        groups = ctx.settings.reply_approver_groups
+        record, before = transition(session, user, draft_id, body.action, body.comment, groups)
+        return record, before, draft_out(ctx, user, record)
+
+    return audited(ctx, user, draft_id, body.action, step, audit_step, detail={"comment": body.comment})
 
 
 @router.get("/{draft_id}/versions", response_model=VersionList, responses=error_responses(401, 403, 404, 422))
@@ -175,13 +173,13 @@ def export_reply(
     format: Annotated[Literal["docx", "txt"], Query(description="docx or txt.")] = "docx",  # noqa: A002
 ) -> Any:
     """The current version as DOCX or text (the 機密性 label from level 2; 「案」 until approved)."""
-    try:
-        with ctx.sessions() as session:
-            record = get_draft(session, user, draft_id, ctx.settings.reply_approver_groups)
-            content, media, name = export_draft(ctx, user, record, format)
-    except YakubaError as exc:
-        _refused(ctx, user, draft_id, "export", exc)
-        raise
-    audit_step(ctx, user, record, "export", record.state, detail={"format": format})
+
+    def step(session: Session) -> tuple[ReplyDraftRecord, str, tuple[bytes, str, str]]:
+        record = get_draft(session, user, draft_id, ctx.settings.reply_approver_groups)
+        return record, record.state, export_draft(ctx, user, record, format)
+
+    content, media, name = audited(
+        ctx, user, draft_id, "export", step, audit_step, write=False, detail={"format": format}
+    )
     disposition = f"attachment; filename=\"reply.{format}\"; filename*=UTF-8''{quote(name)}"
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})

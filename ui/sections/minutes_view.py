@@ -15,22 +15,13 @@ from assistant.exports.minutes_layout import Line, Table, minutes_layout, turn_r
 from assistant.tasks.minutes_models import Minutes
 from ui import minutes_client as api
 from ui import minutes_texts as mt
-from ui import texts
+from ui import paper, texts
 from ui.client import YakubaClient
+from ui.paper import APPROVED, LEVEL_COLORS
 from ui.sections import answer
 
-APPROVED = "承認済"
-LEVEL_COLORS = {1: "gray", 2: "orange", 3: "red"}
 TOOLTIP_CHARS = 160
-_PAPER_CSS = """<style>
-.yk-paper { background: #fff; color: #222; border: 1px solid #d0d0d0; box-shadow: 0 1px 4px rgba(0,0,0,.08);
-  padding: 2.2em 2.6em; font-family: "Noto Serif CJK JP", "Yu Mincho", "MS Mincho", serif; line-height: 1.75;
-  max-width: 46em; }
-.yk-paper p { margin: 0; white-space: pre-wrap; }
-.yk-head { display: flex; justify-content: space-between; margin-bottom: .8em; min-height: 1.8em; }
-.yk-mark { border: 2px solid #b00020; color: #b00020; font-weight: bold; font-size: 1.4em; padding: 0 .3em; }
-.yk-label { border: 1px solid #222; font-weight: bold; padding: 0 .4em; height: 1.6em; }
-.yk-right { text-align: right; } .yk-center { text-align: center; }
+_PAPER_CSS = paper.style("""
 .yk-title { font-weight: bold; font-size: 1.15em; margin-bottom: .6em !important; }
 .yk-heading { font-weight: bold; margin-top: .5em !important; }
 .yk-hang { padding-left: 1em; text-indent: -1em; }
@@ -40,7 +31,7 @@ _PAPER_CSS = """<style>
 .yk-table { border-collapse: collapse; width: 100%; margin: .4em 0 .6em; }
 .yk-table th, .yk-table td { border: 1px solid #444; padding: .15em .5em; text-align: left; vertical-align: top; }
 .yk-table th { width: 6em; font-weight: normal; text-align: justify; text-align-last: justify; }
-</style>"""
+""")
 
 
 def _time(value: str | None) -> str:

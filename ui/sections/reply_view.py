@@ -12,28 +12,19 @@ import streamlit as st
 
 from assistant.exports.reply_layout import Line, reply_layout
 from assistant.tasks.reply_models import ReplyDraft
+from ui import paper, texts
 from ui import reply_texts as rt
-from ui import texts
 from ui.client import YakubaClient
+from ui.paper import APPROVED, LEVEL_COLORS
 from ui.sections import answer
 
-APPROVED = "承認済"
-LEVEL_COLORS = {1: "gray", 2: "orange", 3: "red"}  # as the chat's answer badge
-_PAPER_CSS = """<style>
-.yk-paper { background: #fff; color: #222; border: 1px solid #d0d0d0; box-shadow: 0 1px 4px rgba(0,0,0,.08);
-  padding: 2.2em 2.6em; font-family: "Noto Serif CJK JP", "Yu Mincho", "MS Mincho", serif; line-height: 1.75;
-  max-width: 46em; }
-.yk-paper p { margin: 0; white-space: pre-wrap; }
-.yk-head { display: flex; justify-content: space-between; margin-bottom: .8em; min-height: 1.8em; }
-.yk-mark { border: 2px solid #b00020; color: #b00020; font-weight: bold; font-size: 1.4em; padding: 0 .3em; }
-.yk-label { border: 1px solid #222; font-weight: bold; padding: 0 .4em; height: 1.6em; }
-.yk-right { text-align: right; } .yk-center { text-align: center; }
+_PAPER_CSS = paper.style("""
 .yk-title { font-weight: bold; font-size: 1.08em; }
 .yk-item { padding-left: 1em; text-indent: -1em; }
 .yk-note { background: #fff3cd; border-left: 3px solid #e0a800; padding-left: .4em; }
 .yk-source, .yk-quote { font-size: .9em; } .yk-quote { color: #555; }
 .yk-blank { height: .8em; }
-</style>"""
+""")
 
 
 def render_status(summary: dict[str, Any], draft: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from assistant.api.auth import check_proxy_settings
 from assistant.api.context import ApiContext
@@ -54,7 +55,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         yield
         ctx.close()
 
-    app = FastAPI(
+    # /docs and /redoc serve Swagger UI and ReDoc from the installed fastapi-offline package, not from a CDN:
+    # the reference works on a closed network.
+    app = FastAPIOffline(
         title="Yakuba API",
         version=health.api_version(),
         description=DESCRIPTION,

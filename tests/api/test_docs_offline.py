@@ -1,0 +1,19 @@
+"""The API reference (/docs, /redoc) works on a closed network: its scripts and styles come from this server."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_docs_and_redoc_load_their_assets_from_this_server(api):
+    for page in ("/docs", "/redoc"):
+        html = api.client.get(page).text
+        assets = re.findall(r'(?:src|href)=["\']([^"\']+\.(?:js|css))["\']', html) + re.findall(
+            r"url: ?['\"]([^'\"]+\.(?:js|css))['\"]", html
+        )
+        assert assets, page
+        for asset in assets:
+            assert asset.startswith("/"), f"{page} loads {asset} from elsewhere"
+            response = api.client.get(asset)
+            assert response.status_code == 200 and len(response.content) > 10_000, asset
+        assert "cdn." not in html and "//fonts.googleapis" not in html, page

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.normalize import strip_invisible
+
 if TYPE_CHECKING:
     from core.model import Chunk
 
@@ -81,7 +83,8 @@ def resolve(
     citations = []
     for n in sorted(cited):
         chunk = chunks[n - 1]
-        plain = MARKER.sub("", chunk.text)  # the extractive answer leaves the source's own markers out
+        # the extractive answer leaves the source's own markers and invisible format characters out
+        plain = strip_invisible(MARKER.sub("", chunk.text))
         verbatim = [quotes[n]] if quotes and quotes.get(n) else [q for q in taken.get(n, []) if q in plain]
         citations.append(
             Citation(
@@ -90,7 +93,7 @@ def resolve(
                 title=chunk.title,
                 source=chunk.source,
                 location=chunk.location,
-                quote="\n".join(verbatim) if verbatim else chunk.text,
+                quote="\n".join(verbatim) if verbatim else strip_invisible(chunk.text),
             )
         )
     return text, citations

@@ -225,6 +225,103 @@ class Settings(BaseSettings):
         "japan", description="Data location of Amazon Transcribe in aws_region (checked against the policy)."
     )
 
+    # --- original files of sources (issue 13) ------------------------------------------------
+    source_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders that hold the ingested files, served by GET /sources to users who may see them: a "
+        "source (its path relative to the folder given to `yakuba ingest`) is looked up under each in turn. "
+        "Empty = $YAKUBA_HOME/uploads and $YAKUBA_HOME.",
+    )
+    source_link_minutes: int = Field(
+        30,
+        ge=1,
+        le=1440,
+        description="How long a link that opens an original file in the browser stays valid.",
+    )
+    source_link_secret: str | None = Field(
+        None,
+        repr=False,
+        description="Key that signs links to original files. Unset: a random key kept in "
+        "$YAKUBA_HOME/source-links.key (created on first use, readable by the service only).",
+    )
+    source_link_base_url: str | None = Field(
+        None,
+        description="The API's address as users' browsers reach it, for links that open original files "
+        "(default: ui_api_url).",
+    )
+
+    # --- personal-data masking (issue 12) ------------------------------------------------------
+    mask_person_names: bool = Field(
+        True,
+        description="Mask Japanese personal names (山田太郎様 → ［氏名1］様) before text leaves for an external model.",
+    )
+    mask_addresses: bool = Field(
+        True,
+        description="Mask street addresses (都道府県 + 市区町村 + 番地) before text leaves for an external model.",
+    )
+    masking_analyser: str = Field(
+        "sudachi",
+        pattern="^(sudachi|ginza)$",
+        description="Japanese analyser that finds names and addresses: 'sudachi' (SudachiPy tags, ~0.2 ms a "
+        "sentence) or 'ginza' (adds GiNZA's named-entity model; needs the ginza and ja-ginza packages, ~100x slower).",
+    )
+    mask_embedder_queries: bool = Field(
+        True,
+        description="Mask personal data in search queries before an external embedder (Bedrock) embeds them.",
+    )
+
+    # --- hostile files (issue 12) -------------------------------------------------------------
+    ingest_workers: int = Field(
+        2, description="Files loaded at once, each in its own worker process with the limits below."
+    )
+    ingest_file_seconds: float = Field(
+        120.0, description="Longest time one file may take to load and chunk; a file over it is skipped."
+    )
+    ingest_file_memory_mb: int = Field(
+        2048, description="Memory (address space, MiB) of the process loading a file; past it, skipped."
+    )
+    ingest_max_unpacked_mb: float = Field(
+        512.0, description="Largest total unpacked size of a DOCX/XLSX/PPTX archive (zip bombs are skipped)."
+    )
+    ingest_max_ratio: float = Field(
+        400.0, description="Largest compression ratio of one DOCX/XLSX/PPTX archive member over 10 MiB."
+    )
+    ingest_max_depth: int = Field(512, description="Deepest element nesting of an HTML page.")
+    ingest_max_cells: int = Field(2_000_000, description="Most cells in the used range of one worksheet.")
+    ingest_max_pages: int = Field(10_000, description="Most pages of a PDF.")
+    ingest_max_text_chars: int = Field(3_000_000, description="Most characters of text taken from one file.")
+
+    # --- audit chain and sign-in (issue 12) ---------------------------------------------------
+    audit_key: str | None = Field(
+        None,
+        min_length=16,
+        repr=False,
+        description="Secret kept outside the database (e.g. in the service's environment) that makes the audit "
+        "log an HMAC-SHA256 chain: without it, rows cannot be rewritten into a chain that verifies. Unset: rows "
+        "are chained with plain SHA-256. Rows written before a key was set still verify; once a keyed row "
+        "exists, appending without the key is refused.",
+    )
+    audit_anchor_path: Path | None = Field(
+        None,
+        description="Append-only file of audit chain anchors (`yakuba audit anchor`), checked by "
+        "`yakuba audit verify`; defaults to $YAKUBA_HOME/audit-anchors.jsonl.",
+    )
+    signin_failure_limit: int = Field(
+        10, ge=0, description="Failed sign-ins (wrong API keys) from one client address per window before "
+        "its requests are refused with 429 (0 = no limit).",
+    )
+    signin_failure_window_seconds: int = Field(
+        300, ge=1, description="The window (seconds, moving) in which failed sign-ins are counted."
+    )
+
+    # --- PostgreSQL index (issue 14) ----------------------------------------------------------
+    index_url: str | None = Field(
+        None,
+        description="PostgreSQL URL of a shared index (pgvector), e.g. postgresql://user:pass@host/db; "
+        "every API replica and worker pointed at it shares one index. Unset: the local index folder. "
+        "Read by assistant.retrieval.stores; the API, CLI and evaluations do not select it yet (issue 14).",
+    )
+
     # --- web UI (issue 4) ----------------------------------------------------------------------
     ui_api_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL of the Yakuba HTTP API that the Streamlit UI calls."

@@ -25,6 +25,7 @@ from assistant.citations import MARKER
 from assistant.table_rows import cells, table_rows
 from core.sentences import CLOSERS, TERMINATORS, split_sentences
 from ingest.loaders.records import ANSWER, QUESTION, SUBJECT
+from ingest.normalize import strip_invisible
 
 if TYPE_CHECKING:
     from core.model import Chunk
@@ -287,6 +288,8 @@ def _candidates(rank: int, chunk: Chunk) -> list[_Candidate]:
     parts = record_parts(chunk) if chunk.doc_type == "inquiry" else {}
     if not any(name in parts for name in RECORD_LABELS):  # not laid out as a record: plain prose
         parts = {"": chunk.text}
+    # Quoted to the reader without zero-width or bidirectional controls (an override could reorder what is shown).
+    parts = {name: strip_invisible(text) for name, text in parts.items()}
     answer = _parts(parts.get(ANSWER, ""))
     if answer:
         context = set(_terms("\n".join(parts.get(name, "") for name in (SUBJECT, QUESTION))))

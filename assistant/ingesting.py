@@ -1,7 +1,8 @@
 """The one way the CLI and the API build an ingest run: options from settings, the index target, the embedder.
 
-Both `yakuba ingest` and POST /documents go through `build_pipeline`, so both apply the same chunk settings
-and, always, the classification policy: a file whose 機密性 the policy keeps away from the embedder's data
+Both `yakuba ingest` and POST /documents go through `build_pipeline`, so both apply the same chunk settings,
+the same limits on hostile files (time, memory, unpacked size, nesting, cells, pages, text: `load_limits`) and,
+always, the classification policy: a file whose 機密性 the policy keeps away from the embedder's data
 location (Bedrock embeddings) is refused before any of its text is sent.
 """
 
@@ -13,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.labels import Labels
+from ingest.limits import LoadLimits
 from ingest.pipeline import IngestOptions, IngestPipeline
+from ingest.sandbox import shared_pool
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -37,6 +40,20 @@ def embedder_for(settings: Settings, index_dir: Path | str, address: str | None 
     from assistant.backends.embedders import get_embedder
 
     return get_embedder(address or existing_embedder(index_dir) or settings.embedder)
+
+
+def load_limits(settings: Settings) -> LoadLimits:
+    """The per-file limits of an ingest run, from settings."""
+    return LoadLimits(
+        seconds=settings.ingest_file_seconds,
+        memory_mb=settings.ingest_file_memory_mb,
+        unpacked_mb=settings.ingest_max_unpacked_mb,
+        max_ratio=settings.ingest_max_ratio,
+        max_depth=settings.ingest_max_depth,
+        max_cells=settings.ingest_max_cells,
+        max_pages=settings.ingest_max_pages,
+        max_text_chars=settings.ingest_max_text_chars,
+    )
 
 
 def build_pipeline(
@@ -64,5 +81,7 @@ def build_pipeline(
         chunk_overlap=settings.chunk_overlap,
         rebuild=rebuild,
         classification_policy=dict(settings.classification_policy),
+        limits=load_limits(settings),
     )
-    return IngestPipeline(LocalIndexTarget(index_dir), embedder, options, progress=progress)
+    loader = shared_pool(settings.ingest_workers)  # worker processes kept and reused across runs
+    return IngestPipeline(LocalIndexTarget(index_dir), embedder, options, progress=progress, loader=loader)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from assistant.config import PROJECT_ROOT
 from core.errors import PromptTemplateError
+from ingest.normalize import strip_invisible
 
 if TYPE_CHECKING:
     from core.model import Chunk
@@ -120,17 +121,19 @@ def render_sources(chunks: Sequence[Chunk]) -> str:
     """Each chunk as a labelled `<source>` block numbered from 1, its text unable to close the block.
 
     Angle brackets inside titles, locations and texts become full-width look-alikes, so no document
-    can write `</source>` or open a block of its own.
+    can write `</source>` or open a block of its own; invisible format characters (zero-width, bidirectional
+    controls) are removed, so the model reads what a person reading the source sees.
     """
     blocks = []
     for n, chunk in enumerate(chunks, start=1):
-        title = chunk.title.translate(_NEUTRAL_ATTR)
-        location = chunk.location.translate(_NEUTRAL_ATTR)
-        body = chunk.text.translate(_NEUTRAL)
+        title = strip_invisible(chunk.title).translate(_NEUTRAL_ATTR)
+        location = strip_invisible(chunk.location).translate(_NEUTRAL_ATTR)
+        body = strip_invisible(chunk.text).translate(_NEUTRAL)
         blocks.append(f'<source id="{n}" title="{title}" location="{location}">\n{body}\n</source>')
     return "\n\n".join(blocks)
 
 
 def neutralise(text: str) -> str:
-    """User text placed inside a delimited block (the question), made unable to close it."""
-    return text.translate(_NEUTRAL)
+    """User or document text placed inside a delimited block (the question, a transcript turn, an inquiry
+    item), made unable to close it and rid of invisible format characters."""
+    return strip_invisible(text).translate(_NEUTRAL)

@@ -167,7 +167,9 @@ class Router:
 
         `check` is called before every attempt and with every piece of text; it raises `Cancelled` (or
         `TaskTimeout`) to stop the call, which is then audited as cancelled. Policy refusals and unknown
-        backends are raised before anything is sent.
+        backends are raised before anything is sent. A stream cut after text was shown (`on_text` given) is
+        reported, not restarted; with no `on_text` nobody saw the partial text, so it is retried like any
+        transient error.
         """
         started = time.monotonic()
         try:
@@ -176,7 +178,8 @@ class Router:
             outcome = "refused" if isinstance(exc, PolicyRefused) else "error"
             self._record(req, None, started, outcome=outcome, error=exc.message)
             raise
-        return self._run(req, decision, started, on_text or (lambda _: None), check or (lambda: None))
+        visible = on_text is not None
+        return self._run(req, decision, started, on_text or (lambda _: None), check or (lambda: None), visible)
 
     def _chain(self, decision: Decision, req: ModelRequest) -> list[tuple[str, str]]:
         """(address, reason) pairs: the decision, then its configured fallbacks. A model the user chose is
@@ -198,6 +201,7 @@ class Router:
         started: float,
         on_text: Callable[[str], None],
         check: Callable[[], None],
+        visible: bool = True,
     ) -> ModelResult:
         attempts: list[tuple[str, str]] = []
         masked: dict[str, int] = {}
@@ -271,7 +275,7 @@ class Router:
                     if isinstance(exc, YakubaError):  # our own error with a message for the user
                         self._record(req, current, started, "error", exc.message, attempts, masked)
                         raise
-                    if shown:  # the user already saw part of this answer: do not restart silently
+                    if shown and visible:  # the user already saw part of this answer: do not restart silently
                         message = f"「{address}」からの回答が途中で途切れました。もう一度お試しください。"
                         self._record(req, current, started, "interrupted", message, attempts, masked)
                         raise BackendUnavailable(message) from exc

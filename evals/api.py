@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
 from assistant.api.access import principal_of
-from assistant.api.deps import ContextDep, CurrentUser, RateLimitedUser
+from assistant.api.deps import ContextDep, CurrentUser, Offset, RateLimitedUser
 from assistant.api.errors import error_responses
 from assistant.config import Settings
 from assistant.records.models import User
@@ -236,7 +236,7 @@ def read_run(
     user: Evaluator,
     ctx: ContextDep,
     items: Annotated[bool, Query(description="Include one page of the run's items.")] = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RunOut:
     """A run's record (metrics with 95% intervals per variant), its progress while running, optionally items."""

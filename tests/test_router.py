@@ -196,7 +196,7 @@ def test_personal_data_masked_on_the_wire_and_restored_in_the_answer(settings, a
     answer = "03-1234-5678またはyamada@city.example.lg.jpへ。番号は123456789018、100-0001です。"
     assert "".join(pieces) == answer == result.text
     assert len(pieces) > 1  # it really streamed, across placeholder boundaries
-    counts = {"phone": 1, "email": 1, "my_number": 1, "postal_code": 1}
+    counts = {"phone": 1, "email": 1, "my_number": 1, "postal_code": 1, "name": 1}
     assert result.masked == counts
     assert audit_events(audit_path)[-1]["masked"] == counts
     assert "03-1234-5678" not in audit_path.read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from assistant.api.routes import (
     models,
     replies,
     search,
+    sources,
     usage,
 )
 from assistant.config import Settings, get_settings
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.state.ctx = ctx
     install_error_handlers(app)
     body_limit = settings.max_body_kb * 1024
-    for module in (account, chat, conversations, search, models, feedback, usage, audit, health, replies):
+    for module in (account, chat, conversations, search, models, feedback, usage, audit, health, replies, sources):
         app.include_router(module.router, max_body_size=body_limit)
     app.include_router(documents.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
     app.include_router(batches.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))

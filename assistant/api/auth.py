@@ -4,9 +4,19 @@ authenticating reverse proxy.
 
 Proxy headers carry UTF-8 percent-encoded values (HTTP headers are Latin-1), e.g.
 `X-Forwarded-Groups: %E8%B2%A1%E6%94%BF%E8%AA%B2` for 財政課; plain ASCII passes unchanged. The proxy
-is authoritative for groups and clearance: a user it names is created on first sight (with no
-usable API key) and their groups and clearance follow the headers. Administrator rights are never
-taken from headers; they are granted with `yakuba users add --admin`.
+is authoritative for groups and clearance of the users it names: a user is created on first sight
+(with no API key) and their groups and clearance follow the headers. It never signs in, nor changes,
+an API-key user (one with an unrevoked key) or an administrator: a proxy name equal to such a user's
+name is refused (403, audited), so headers cannot change what a key grants. An identity header sent
+twice, a value that is not UTF-8, or a name or group with control or invisible characters (NUL, line
+breaks, zero-width or bidirectional marks) or over 100 characters is refused with 400.
+
+Failed sign-ins (wrong, revoked or disabled keys) are counted per client address; past
+`signin_failure_limit` within `signin_failure_window_seconds` the address gets 429 with Retry-After
+and its keys are not checked until the window has moved on. Failures and the first refusal of each
+window are audited (task "signin"). The address is the direct peer, except for a request from a
+trusted proxy address (proxy mode on): then the last X-Forwarded-For entry, the address that proxy
+saw, so that one user mistyping keys behind it does not lock out everyone else.
 """
 
 from __future__ import annotations
@@ -16,19 +26,25 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from assistant.api.errors import AuthenticationRequired
 from assistant.config import Settings
-from assistant.records import authenticate, create_user, get_user, revoke_api_keys
+from assistant.records import AuditEntry, append_audit, authenticate, get_user
 from assistant.records.models import User
-from core.errors import AccessDenied
+from assistant.records.users import check_name, create_proxy_user, is_key_user
+from core.errors import AccessDenied, InvalidRecord
 
 if TYPE_CHECKING:
     from assistant.api.context import ApiContext
 
 MISSING_KEY = "認証が必要です。APIキーを Authorization ヘッダー（Bearer 方式）で指定してください。"
 INVALID_KEY = "APIキーが正しくないか、無効になっています。管理者にお問い合わせください。"
+PROXY_NAME_TAKEN = (
+    "この利用者名はAPIキーで認証する利用者として登録されているため、プロキシ経由の認証は受け付けられません。"
+    "管理者にお問い合わせください。"
+)
 
 
 @lru_cache(maxsize=32)
@@ -58,11 +74,48 @@ def from_trusted_proxy(settings: Settings, client_host: str | None) -> bool:
     return any(address in network for network in _networks(tuple(settings.trusted_proxy_addresses)))
 
 
-def _proxy_user(ctx: ApiContext, request: Request, name: str) -> User:
-    settings, headers = ctx.settings, request.headers
-    groups_text = unquote(headers.get(settings.trusted_proxy_groups_header, ""))
-    groups = sorted({g.strip() for g in groups_text.split(",") if g.strip()})
-    clearance_text = headers.get(settings.trusted_proxy_clearance_header, "1").strip() or "1"
+def _audit_signin(ctx: ApiContext, user: str, reason: str, client: str) -> None:
+    entry = AuditEntry(user=user, task="signin", outcome="refused", reason=reason, extra={"client": client})
+    append_audit(ctx.engine, entry)
+
+
+def _header(request: Request, name: str) -> str | None:
+    """The decoded value of an identity header; 400 when it is sent twice or is not UTF-8."""
+    values = request.headers.getlist(name)
+    if len(values) > 1:
+        raise HTTPException(400, f"identity header {name} sent {len(values)} times")
+    if not values:
+        return None
+    try:
+        return unquote(values[0], errors="strict")
+    except UnicodeDecodeError as exc:
+        raise HTTPException(400, f"identity header {name} is not UTF-8") from exc
+
+
+def _checked(value: str, what: str) -> str:
+    try:
+        return check_name(value, what)
+    except InvalidRecord as exc:
+        raise HTTPException(400, f"malformed identity header ({exc.message})") from exc
+
+
+def _signin_address(request: Request, peer: str, trusted: bool) -> str:
+    """Where failed sign-ins are counted: the peer, or the address a trusted proxy forwards."""
+    if trusted:
+        forwarded = ",".join(request.headers.getlist("X-Forwarded-For")).split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return peer
+
+
+def _proxy_user(ctx: ApiContext, request: Request, name: str, client: str) -> User:
+    settings = ctx.settings
+    name = _checked(name, "利用者名")
+    groups_text = _header(request, settings.trusted_proxy_groups_header) or ""
+    groups = sorted({_checked(g, "所属グループ") for g in groups_text.split(",") if g.strip()})
+    clearance_text = (_header(request, settings.trusted_proxy_clearance_header) or "1").strip() or "1"
     if clearance_text not in ("1", "2", "3"):
         raise AuthenticationRequired(
             "認証情報（取扱可能な機密性区分）が不正です。管理者にお問い合わせください。"
@@ -70,32 +123,50 @@ def _proxy_user(ctx: ApiContext, request: Request, name: str) -> User:
     clearance = int(clearance_text)
     with ctx.sessions() as session:
         user = get_user(session, name)
-    if user is None or user.groups != groups or user.clearance != clearance:
+        taken = user is not None and is_key_user(session, user)
+    if not taken and (user is None or user.groups != groups or user.clearance != clearance):
         with ctx.write_sessions.begin() as session:
             user = get_user(session, name)
             if user is None:
-                user, _unused_key = create_user(session, name, groups=groups, clearance=clearance)
-                revoke_api_keys(session, user)  # proxy users sign in through the proxy only
-            else:
+                user = create_proxy_user(session, name, groups, clearance)
+            elif not (taken := is_key_user(session, user)):
                 user.groups = groups
                 user.clearance = clearance
+    if taken:
+        _audit_signin(ctx, name, "proxy name held by an API-key user", client)
+        raise AccessDenied(PROXY_NAME_TAKEN)
     if user.disabled:
         raise AccessDenied("この利用者は利用停止となっています。管理者にお問い合わせください。")
     return user
 
 
-def resolve_user(ctx: ApiContext, request: Request, api_key: str | None) -> User:
-    """The calling user; raises AuthenticationRequired (401) or AccessDenied (403)."""
-    settings = ctx.settings
-    client = request.client.host if request.client else None
-    if from_trusted_proxy(settings, client):
-        name = unquote(request.headers.get(settings.trusted_proxy_user_header, "")).strip()
-        if name:
-            return _proxy_user(ctx, request, name)
-    if not api_key:
-        raise AuthenticationRequired(MISSING_KEY)
+def _key_user(ctx: ApiContext, api_key: str, client: str) -> User:
+    settings, limiter = ctx.settings, ctx.limiter
+    limit, window = settings.signin_failure_limit, settings.signin_failure_window_seconds
+    refusal = limiter.signin_refusal(client, limit, window)
+    if refusal is not None:
+        if limiter.first_refusal(client, window):
+            _audit_signin(ctx, "", f"sign-ins throttled after {limit} failures", client)
+        raise refusal
     with ctx.sessions() as session:
         user = authenticate(session, api_key)
     if user is None:
+        limiter.signin_failed(client, limit, window)
+        _audit_signin(ctx, "", "invalid, revoked or disabled API key", client)
         raise AuthenticationRequired(INVALID_KEY)
     return user
+
+
+def resolve_user(ctx: ApiContext, request: Request, api_key: str | None) -> User:
+    """The calling user; raises AuthenticationRequired (401), AccessDenied (403), RateLimited (429),
+    or a 400 for malformed identity headers."""
+    settings = ctx.settings
+    client = request.client.host if request.client else None
+    trusted = from_trusted_proxy(settings, client)
+    if trusted:
+        name = _header(request, settings.trusted_proxy_user_header)
+        if name and name.strip():
+            return _proxy_user(ctx, request, name, client or "")
+    if not api_key:
+        raise AuthenticationRequired(MISSING_KEY)
+    return _key_user(ctx, api_key, _signin_address(request, client or "unknown", trusted))

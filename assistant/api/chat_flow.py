@@ -1,5 +1,5 @@
 """One chat turn on the API: the caller's principal and earlier questions → the `ask` task through the shared
-runner → the question and answer stored in the conversation.
+runner → the question and answer stored in the conversation, each with everything the turn was built from.
 
 Runs on the API's chat worker threads (the runner and the backends are synchronous). The async route in
 `routes/chat.py` waits for it, or streams its tokens as server-sent events. Auditing is the runner's job.
@@ -11,18 +11,25 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from assistant.api.access import principal_of, stored_citation
+from assistant.api.access import Reader, principal_of, source_labels, stored_citation, turn_labels, turn_level
 from assistant.api.schemas import ChatRequest, ChatResponse, CitationOut, UsageOut
 from assistant.records import add_message, create_conversation, list_messages
 from assistant.records.models import Conversation
-from assistant.tasks.ask import ASK, HISTORY_QUESTIONS, AskInput
+from assistant.tasks.ask import HISTORY_QUESTIONS, AskInput, AskTask
+from assistant.tasks.base import Sources
 from core.errors import Cancelled, RecordNotFound
+from core.policy import level_of
 
 if TYPE_CHECKING:
     from assistant.api.context import ApiContext
     from assistant.records.models import User
+    from assistant.tasks.base import TaskContext
 
 CONVERSATION_NOT_FOUND = "指定された会話は見つかりません。"
+HISTORY_WITHHELD = (
+    "この会話の以前の質問のうち{n}件は、機密性の高い資料に関わるため、回答したモデルには送信していません"
+    "（文脈として用いていません）。"
+)
 
 
 def check_conversation(ctx: ApiContext, user: User, conversation_id: str | None) -> None:
@@ -33,6 +40,28 @@ def check_conversation(ctx: ApiContext, user: User, conversation_id: str | None)
         conversation = session.get(Conversation, conversation_id)
         if conversation is None or conversation.user_id != user.id:
             raise RecordNotFound(CONVERSATION_NOT_FOUND)
+
+
+class TurnAsk(AskTask):
+    """The `ask` task for one chat turn. It keeps the sources it gathered (stored with the turn, cited or not),
+    and gives the model as history only the earlier questions whose level is within this request's level, the
+    level the router routes by (and checks every fallback against): a question asked in a 機密性3 turn never
+    reaches a model not allowed level 3. Questions left out are counted for a notice."""
+
+    def __init__(self, history: list[tuple[str, int]]):
+        self.history = history  # (question, level of its turn), oldest first
+        self.sources = Sources()
+        self.withheld = 0
+
+    def gather(self, inp: AskInput, ctx: TaskContext) -> Sources:
+        self.sources = super().gather(inp, ctx)
+        return self.sources
+
+    def prompts(self, inp: AskInput, sources: Sources) -> tuple[str, str]:
+        level = level_of(sources.chunks)
+        sent = [question for question, asked_at in self.history if asked_at <= level]
+        self.withheld = len(self.history) - len(sent)
+        return super().prompts(inp.model_copy(update={"history": sent}), sources)
 
 
 class ChatJob:
@@ -46,45 +75,63 @@ class ChatJob:
         """The caller went away or the API stopped waiting: generation stops at the next token."""
         self._cancel.set()
 
-    def _earlier_questions(self) -> list[str]:
-        """The user's earlier questions in this conversation (context for follow-ups), oldest first."""
+    def _earlier_questions(self) -> list[tuple[str, int]]:
+        """The user's earlier questions in this conversation (context for follow-ups), oldest first, with the
+        level of their turn; a question whose turn the user may no longer see is left out."""
         if self.body.conversation_id is None:
             return []
         with self.ctx.sessions() as session:
             messages = list_messages(session, self.user, self.body.conversation_id)
-        return [m.text for m in messages if m.role == "user"][-HISTORY_QUESTIONS:]
+        questions = [m for m in messages if m.role == "user"][-HISTORY_QUESTIONS:]
+        labels = [label for m in questions for label in turn_labels(m) or []]
+        reader = Reader(
+            self.user, self.ctx.stores.get_or_none(), [label.get("chunk_id", "") for label in labels]
+        )
+        return [
+            (m.text, turn_level(m))
+            for m in questions
+            if turn_labels(m) is None or reader.allows(turn_labels(m))
+        ]  # a question stored before its turn's sources were kept goes only where the highest level may go
 
     def run(self, on_token: Callable[[str], None] | None = None) -> ChatResponse:
         """Answer and store; raises YakubaError subclasses the API maps to statuses (Cancelled once
         `abandon` was called)."""
-        inp = AskInput(question=self.body.message, history=self._earlier_questions())
+        history = self._earlier_questions()
+        task = TurnAsk(history)
+        inp = AskInput(question=self.body.message, history=[question for question, _ in history])
         result = self.ctx.runner.run(
-            ASK, inp, principal_of(self.user),
+            task, inp, principal_of(self.user),
             backend=self.body.backend, allow_auto=self.body.allow_auto, on_token=on_token, cancel=self._cancel,
             timeout=self.ctx.settings.chat_timeout_seconds,
         )  # fmt: skip
         if self._cancel.is_set():
             raise Cancelled("処理は取り消されました。")
+        chunks = {c.chunk_id: c for c in task.sources.chunks}
         store = self.ctx.stores.get_or_none()
-        wanted = [c.chunk_id for c in [*result.citations, *result.related]]
-        chunks = {c.chunk_id: c for c in store.get(wanted)} if store else {}
-        # Each citation carries its chunk's labels (機密性, groups), in the response as in the stored message;
-        # a chunk gone from the index since retrieval cannot be labelled, so it is listed in neither.
+        if store is not None:  # related documents are no sources: their labels come from the index
+            chunks.update({c.chunk_id: c for c in store.get([r.chunk_id for r in result.related])})
+        # Each citation carries its chunk's labels (機密性, groups), in the response as in the stored message.
         stored = [
             stored_citation(c.model_dump(), chunks[c.chunk_id])
             for c in result.citations
             if c.chunk_id in chunks
         ]
+        sources = [source_labels(c) for c in task.sources.chunks]
+        notice = result.notice
+        if task.withheld and result.mode == "llm":
+            notice = " ".join(filter(None, [notice, HISTORY_WITHHELD.format(n=task.withheld)]))
         usage = UsageOut(**result.usage.model_dump())
         with self.ctx.write_sessions.begin() as session:
             conversation_id = self.body.conversation_id or create_conversation(session, self.user).id
-            add_message(session, self.user, conversation_id, "user", self.body.message)
+            add_message(session, self.user, conversation_id, "user", self.body.message, sources=sources)
             answer = add_message(
                 session, self.user, conversation_id, "assistant", result.answer,
-                citations=stored, backend=result.backend, model_id=result.model_id, mode=result.mode,
-                usage=usage.model_dump(),
+                citations=stored, sources=sources, backend=result.backend, model_id=result.model_id,
+                mode=result.mode, usage=usage.model_dump(),
             )  # fmt: skip
             message_id = answer.id
+            if self._cancel.is_set():  # the caller stopped waiting meanwhile: it was told so, store nothing
+                raise Cancelled("処理は取り消されました。")
         return ChatResponse(
             answer=result.answer,
             citations=[CitationOut(**c) for c in stored],
@@ -97,7 +144,7 @@ class ChatJob:
             model_id=result.model_id,
             mode=result.mode,
             usage=usage,
-            notice=result.notice,
+            notice=notice,
             requested_backend=result.requested_backend,
             substitution=result.substitution,
             conversation_id=conversation_id,

@@ -117,8 +117,9 @@ class ApiContext:
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None) -> ApiContext:
         from assistant.records import DbAuditSink, init_db, make_session_factory
+        from assistant.records.audit_log import bind_audit_key
 
-        engine = init_db(settings.resolved_database_url)
+        engine = bind_audit_key(init_db(settings.resolved_database_url), settings.audit_key)
         audit_sink = DbAuditSink(engine)
         stores = StoreProvider(settings, embedder)
         return cls(

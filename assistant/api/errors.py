@@ -277,7 +277,7 @@ def validation_message(errors: Any) -> str:
         field = FIELD_NAMES.get(names[-1], names[-1]) if names else "入力"
         template = FIELD_PROBLEMS.get(error.get("type", ""), FIELD_PROBLEM_DEFAULT)
         ctx = dict(error.get("ctx") or {})
-        if isinstance(ctx.get("expected"), str):  # pydantic's "'a', 'b' or 'c'" listed without the English "or"
+        if isinstance(ctx.get("expected"), str):  # pydantic's "'a', 'b' or 'c'": listed without the "or"
             ctx["expected"] = ctx["expected"].replace(" or ", ", ")
         try:
             problem = template.format(field=field, **ctx)

@@ -191,6 +191,12 @@ class MessageOut(ApiModel):
     classification: int | None = Field(
         None, description="機密性 of an answer: the highest level among its citations (None: none cited)."
     )
+    level: int | None = Field(
+        None,
+        description="機密性 of the turn: the highest level among every source the answer was built from, cited "
+        "or not (1: none); a question carries its turn's level. None for messages stored before sources were "
+        "kept, and for a withheld message.",
+    )
     backend: str | None = None
     model_id: str | None = None
     mode: str | None = None
@@ -345,7 +351,14 @@ class AuditRowOut(ApiModel):
     reason: str | None
     outcome: Literal["ok", "refused", "error"]
     error: str | None
-    chunk_ids: Any = Field(description="Chunk ids sent to the model.")
+    chunk_ids: Any = Field(
+        description="Chunk ids sent to the model (a list, or lists by role): only those the reader may see."
+    )
+    withheld: bool = Field(
+        False,
+        description="Details withheld from this reader: the request was above their clearance (level, reason, "
+        "error and chunks not shown), or some of its chunks are outside their clearance or groups.",
+    )
     input_tokens: int
     output_tokens: int
     cost: float

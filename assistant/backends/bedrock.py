@@ -38,6 +38,9 @@ _TRANSIENT_CODES = {
 }
 
 
+_NO_OUTPUT = "No 'output' key found in the response from the Bedrock Converse API"
+
+
 class BedrockModelEntry(BaseModel):
     """One entry of `bedrock_extra_models`."""
 
@@ -111,15 +114,27 @@ def runtime_client(settings: Settings) -> Any:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Throttling, 5xx, timeouts and broken connections are worth retrying; the rest are not."""
+    """Throttling, 5xx, timeouts, broken connections and event-stream frames damaged in transit are worth
+    retrying; the rest are not."""
+    from botocore.eventstream import ParserError
     from botocore.exceptions import ClientError, HTTPClientError
     from botocore.exceptions import ConnectionError as BotoConnectionError
+    from urllib3.exceptions import ProtocolError
 
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", "")).lower()
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         return code in _TRANSIENT_CODES or status == 429 or status >= 500
-    return isinstance(exc, BotoConnectionError | HTTPClientError | ConnectionError | TimeoutError)
+    # A ConverseStream body cut off mid-stream surfaces as urllib3's ProtocolError (botocore does not wrap it
+    # while iterating an event stream); a frame with a bad checksum or length as botocore's ParserError. A Converse
+    # body cut short or not JSON is parsed by botocore as a response without `output`, which langchain-aws
+    # reports only as this ValueError (no exception type of its own).
+    if isinstance(exc, ValueError) and str(exc).startswith(_NO_OUTPUT):
+        return True
+    return isinstance(
+        exc,
+        BotoConnectionError | HTTPClientError | ProtocolError | ParserError | ConnectionError | TimeoutError,
+    )
 
 
 class BedrockProvider:

@@ -40,12 +40,17 @@ def _spec(settings: Settings, name: str) -> BackendSpec:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """429, 5xx, timeouts and connection failures are worth retrying."""
+    """429, 5xx, timeouts, connection failures, an error the server sends mid-stream (a bare `APIError`)
+    and a streamed event that is not JSON (damaged in transit) are worth retrying."""
+    import json
+
     import openai
 
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
-    return isinstance(exc, openai.APIConnectionError | ConnectionError | TimeoutError)
+    if isinstance(exc, openai.APIResponseValidationError):
+        return False
+    return isinstance(exc, openai.APIError | json.JSONDecodeError | ConnectionError | TimeoutError)
 
 
 class OpenAICompatProvider:

@@ -10,8 +10,10 @@ import typer
 
 from assistant.cli import (
     ask_cmds,
+    audit_cmds,
     ingest_cmds,
     jobs_cmds,
+    mask_cmds,
     minutes_cmds,
     model_cmds,
     reply_cmds,
@@ -31,12 +33,13 @@ app = typer.Typer(
 app.command("ingest")(ingest_cmds.ingest)
 app.command("search")(search_cmds.search)
 app.command("ask")(ask_cmds.ask)
+app.command("mask")(mask_cmds.mask)
 app.command("models")(model_cmds.models)
 app.command("serve")(service_cmds.serve)
 app.command("ui")(ui_cmds.ui)
 app.command("up")(up_cmds.up)
 app.add_typer(service_cmds.users_app, name="users")
-app.add_typer(service_cmds.audit_app, name="audit")
+app.add_typer(audit_cmds.app, name="audit")
 app.add_typer(reply_cmds.app, name="reply")
 app.add_typer(jobs_cmds.jobs_app, name="jobs")
 app.add_typer(minutes_cmds.app, name="minutes")

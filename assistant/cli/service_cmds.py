@@ -1,9 +1,8 @@
-"""`yakuba serve`, `yakuba users …` and `yakuba audit verify`.
+"""`yakuba serve` and `yakuba users …` (`yakuba audit …` lives in audit_cmds.py).
 
 Wiring (in assistant/cli/__init__.py):
     app.command("serve")(service_cmds.serve)
     app.add_typer(service_cmds.users_app, name="users")
-    app.add_typer(service_cmds.audit_app, name="audit")
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import typer
 from assistant.cli.options import fail
 
 users_app = typer.Typer(help="Manage API users and their keys.", no_args_is_help=True)
-audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
 
 
 def _sessions(lock: bool = True):
@@ -104,29 +102,3 @@ def users_disable(name: str = typer.Argument(..., help="User to disable.")) -> N
             fail(f"no user named '{name}'")
         set_user_disabled(session, user, True)
     typer.echo(f"disabled user {name}")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; exit 1 and show the first bad row when it is broken."""
-    from sqlalchemy import select
-
-    from assistant.records import verify_audit_chain
-    from assistant.records.models import AuditLog
-
-    with _sessions(lock=False)() as session:
-        result = verify_audit_chain(session)
-        if result.ok:
-            typer.echo(f"audit log intact: {result.rows_checked} rows checked")
-            return
-        row = session.scalar(select(AuditLog).where(AuditLog.id == result.first_bad_id))
-        typer.secho(
-            f"audit log BROKEN at row {result.first_bad_id}: {result.reason} "
-            f"({result.rows_checked} rows before it are intact)",
-            err=True,
-            fg=typer.colors.RED,
-        )
-        if row is not None:
-            fields = {c.name: getattr(row, c.name) for c in AuditLog.__table__.columns}
-            typer.echo(json.dumps(fields, ensure_ascii=False, default=str, indent=2))
-    raise typer.Exit(1)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.exports.minutes_layout import Line, Table, minutes_layout, turn_refs
 from assistant.exports.reply_docx import _header, _set_up_fonts, _set_up_page
 from assistant.exports.reply_layout import ReplyLayout
+from assistant.exports.xml_safe import xml_safe
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -33,7 +34,7 @@ def render_minutes_docx(minutes: Minutes, *, approved: bool) -> bytes:
     from docx import Document
     from docx.shared import Pt
 
-    layout = minutes_layout(minutes, approved=approved)
+    layout = minutes_layout(xml_safe(minutes), approved=approved)
     document = Document()
     _set_up_page(document)
     _set_up_fonts(document)

@@ -12,6 +12,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from assistant.exports.reply_layout import Line, ReplyLayout, reply_layout
+from assistant.exports.xml_safe import xml_safe
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -37,7 +38,7 @@ def render_reply_docx(draft: ReplyDraft, *, approved: bool) -> bytes:
     """The draft as DOCX bytes; 「案」 on every page unless `approved`."""
     from docx import Document
 
-    layout = reply_layout(draft, approved=approved)
+    layout = reply_layout(xml_safe(draft), approved=approved)
     document = Document()
     _set_up_page(document)
     _set_up_fonts(document)

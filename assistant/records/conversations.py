@@ -1,6 +1,7 @@
 """Conversations and their messages, scoped to the acting user.
 
-A user reads and changes only their own conversations; an administrator may read and delete any.
+A user reads and changes only their own conversations; an administrator may read and delete any (the API shows
+an administrator only what their own clearance and groups cover: `assistant/api/access.py`).
 Only the owner adds messages. A conversation the actor may not see is reported as absent (None /
 RecordNotFound), so its existence does not leak. Functions flush; the caller commits.
 """
@@ -81,13 +82,15 @@ def add_message(
     text: str,
     *,
     citations: list[dict[str, Any]] | None = None,
+    sources: list[dict[str, Any]] | None = None,
     backend: str | None = None,
     model_id: str | None = None,
     mode: str | None = None,
     usage: dict[str, Any] | None = None,
 ) -> Message:
     """Append a message to one of the actor's own conversations (its first question becomes the
-    title when the conversation has none)."""
+    title when the conversation has none). `sources`: the labels of everything the turn was built from
+    (see `Message.sources`)."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None or (conversation.user_id != actor.id and not actor.is_admin):
         raise RecordNotFound("指定された会話は見つかりません。")
@@ -98,6 +101,7 @@ def add_message(
         role=role,
         text=text,
         citations=citations or [],
+        sources=sources,
         backend=backend,
         model_id=model_id,
         mode=mode,

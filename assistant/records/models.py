@@ -134,6 +134,10 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # What the turn was built from: every source given to the model (or quoted offline), cited or not, as
+    # {chunk_id, classification, groups}; kept on the question and on the answer of the turn. Checked again on
+    # every read, and the question's level routes it when sent later as history. None = stored before 0007.
+    sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     backend: Mapped[str | None] = mapped_column(String(200), default=None)
     model_id: Mapped[str | None] = mapped_column(String(200), default=None)
     mode: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -38,10 +38,12 @@ from assistant.retrieval.generations import (
     read_chunks,
     write_generation_folder,
 )
+from assistant.retrieval.query_masking import outbound_embedder
 from assistant.retrieval.tokenizer import JapaneseTokenizer, get_tokenizer
 from core.errors import IndexMismatch, IndexNotFound
 from core.model import Chunk
 from core.policy import allows
+from ingest.normalize import strip_invisible
 
 if TYPE_CHECKING:
     from assistant.retrieval.base import Embedder
@@ -315,7 +317,8 @@ class LocalIndex:
 
     def _dense_scores(self, queries: list[str]) -> Iterator[np.ndarray]:
         """Cosine of every chunk, one array per query, in query order."""
-        embedder = self.embedder
+        embedder = outbound_embedder(self.embedder)  # personal data masked before an external embedder
+        queries = [strip_invisible(q) for q in queries]  # as the index text: no zero-width or bidi controls
         if len(queries) == 1:
             query_vector = np.asarray(embedder.embed_query(queries[0]), dtype=np.float32)
             with _single_thread_blas():  # see RETRIEVAL-FACTS: the encoder's spinning threads

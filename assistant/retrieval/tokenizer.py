@@ -4,6 +4,10 @@ Sudachi split mode C, each token replaced by its `normalized_form()` (表記ゆ�
 ＡＢＣ→ABC), particles (助詞), auxiliary verbs (助動詞), punctuation (補助記号) and whitespace dropped,
 then lower-cased. This was the best BM25 variant on JSQuAD (see /work/shared/RETRIEVAL-FACTS.md).
 The name is recorded in every index manifest: change the recipe → change the name.
+
+Invisible format characters (zero-width spaces, bidirectional controls; `ingest.normalize.strip_invisible`) are
+removed before Sudachi sees the text, so `住民\u200b票` is the word 住民票. Indexed search texts never held them
+(`normalize_for_search` drops them), so only queries are affected and the name stays.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from core.errors import IndexMismatch
+from ingest.normalize import strip_invisible
 
 if TYPE_CHECKING:
     from sudachipy import Dictionary
@@ -48,7 +53,7 @@ class JapaneseTokenizer:
         tok = self._sudachi()
         dropped = self._dropped
         tokens: list[str] = []
-        for piece in _pieces(text):
+        for piece in _pieces(strip_invisible(text)):
             tokens.extend(m.normalized_form().lower() for m in tok.tokenize(piece) if not dropped(m))
         return tokens
 

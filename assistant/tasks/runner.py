@@ -117,7 +117,10 @@ class Runner:
             offline=lambda: task.offline(inp, sources),
             max_tokens=task.max_tokens(self.settings),
         )
-        result = self.router.call(request, on_text=emit, check=control.check)  # audited by the router
+        # Text goes to `on_token` as it comes; a caller that does not stream (JSON, batch) sees none of it, so a
+        # stream cut mid-answer is retried for it instead of reported.
+        on_text = emit if on_token is not None else None
+        result = self.router.call(request, on_text=on_text, check=control.check)  # audited by the router
         if result.decision.mode == "extractive":
             output = result.data
         else:

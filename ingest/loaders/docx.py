@@ -1,4 +1,5 @@
-"""DOCX loader: headings build the section path; one Document per section, tables as Markdown rows."""
+"""DOCX loader: headings build the section path; one Document per section, tables as Markdown rows. Hidden,
+white-on-white and vanishingly small runs are not read (`docx_hidden`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from core.errors import CorruptFile
 from core.model import Document
+from ingest.loaders.docx_hidden import DocxVisibility, cell_background
 from ingest.loaders.sections import SectionCollector
 from ingest.tables import build_table
 
@@ -36,18 +38,25 @@ def load(path: Path, source: str) -> list[Document]:
 def _read(document: Any, source: str) -> list[Document]:
     from docx.table import Table as DocxTable
 
+    visible = DocxVisibility(document)
     sections = SectionCollector(source)
     style_title = ""
+    style_names: dict[str | None, str] = {}
     for block in document.iter_inner_content():
         if isinstance(block, DocxTable):
-            table = build_table([[cell.text for cell in row.cells] for row in block.rows])
+            table = build_table([[_cell_text(cell, visible) for cell in row.cells] for row in block.rows])
             if table is not None:
                 sections.add(table.markdown()[0])
             continue
-        text = " ".join(block.text.split())
+        text = " ".join(visible.paragraph_text(block).split())
         if not text:
             continue
-        style = unicodedata.normalize("NFKC", block.style.name if block.style is not None else "").lower()
+        style_id = block._p.style  # python-docx looks a style up anew for each paragraph: slow on many of them
+        if style_id not in style_names:
+            style_names[style_id] = unicodedata.normalize(
+                "NFKC", block.style.name if block.style is not None else ""
+            ).lower()
+        style = style_names[style_id]
         heading = _HEADING.match(style)
         if heading:
             sections.heading(int(heading.group(1)), text)
@@ -57,3 +66,9 @@ def _read(document: Any, source: str) -> list[Document]:
             sections.add(text)
     core_title = " ".join((document.core_properties.title or "").split())
     return sections.documents(core_title or style_title or sections.first_heading or Path(source).stem)
+
+
+def _cell_text(cell: Any, visible: DocxVisibility) -> str:
+    """The cell's text (as python-docx's `_Cell.text`) without invisible runs."""
+    shading = cell_background(cell)
+    return "\n".join(visible.paragraph_text(paragraph, shading) for paragraph in cell.paragraphs)

@@ -4,16 +4,23 @@ section path, tables become Markdown rows.
 BeautifulSoup with explicit tag stripping is used rather than trafilatura: trafilatura's article
 heuristics drop short government pages, list-only pages and table layouts, and its output loses the
 heading levels the section path needs.
+
+Text the page hides from its reader (hidden attribute, hiding CSS, white on white) is removed first
+(`html_hidden`); pages nested deeper than the load limit (`ingest.limits`, `max_depth`) are refused before a
+tree is built, and the tree is walked without recursion, so the cost stays linear in the depth.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from core.model import Document
 from ingest.encoding import decode_bytes
+from ingest.limits import FileLimitExceeded, current
+from ingest.loaders.html_hidden import nesting_depth, remove_hidden
 from ingest.loaders.sections import SectionCollector
 from ingest.tables import MergedRange, build_table
 
@@ -46,8 +53,16 @@ def load(path: Path, source: str) -> list[Document]:
 def parse_html(html: str, source: str) -> list[Document]:
     from bs4 import BeautifulSoup
 
+    limit = current().max_depth
+    if nesting_depth(html) > limit:
+        raise FileLimitExceeded(
+            f"要素の入れ子が深すぎる（上限{limit:,}階層）ため、読み込みを中止しました。"
+            "ファイルが壊れているか、不正に作られたおそれがあります。",
+            f"{source}: HTML nested deeper than {limit} levels",
+        )
     soup = BeautifulSoup(html, "lxml")
     page_title = " ".join(soup.title.get_text().split()) if soup.title else ""
+    remove_hidden(soup)
     _strip_boilerplate(soup)
     root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article") or soup.body or soup
     walker = _Walker(source)
@@ -58,18 +73,25 @@ def parse_html(html: str, source: str) -> list[Document]:
 
 
 def _strip_boilerplate(soup: Any) -> None:
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(["header", "footer"]):
-        if tag.find_parent(["main", "article"]) is None:  # page chrome, not an article's own header
+    # Collected first, then only the outermost removed: `Tag.decomposed` on a live tag falls through bs4's
+    # attribute lookup to a subtree search, which made this quadratic in the depth.
+    dropped = [tag for tag in soup.find_all(True) if _is_boilerplate(tag)]
+    marked = {id(tag) for tag in dropped}
+    for tag in dropped:
+        if not any(id(parent) in marked for parent in tag.parents):
             tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body", "main", "article"):
-            continue
-        role = (tag.get("role") or "").lower()
-        tokens = [*tag.get("class", []), *(tag.get("id") or "").split()]
-        if role in _DROP_ROLES or any(_BOILERPLATE.match(token) for token in tokens):
-            tag.decompose()
+
+
+def _is_boilerplate(tag: Any) -> bool:
+    if tag.name in _DROP_TAGS:
+        return True
+    if tag.name in ("header", "footer"):
+        return tag.find_parent(["main", "article"]) is None  # page chrome, not an article's own header
+    if tag.name in ("html", "body", "main", "article"):
+        return False
+    role = (tag.get("role") or "").lower()
+    tokens = [*tag.get("class", []), *(tag.get("id") or "").split()]
+    return role in _DROP_ROLES or any(_BOILERPLATE.match(token) for token in tokens)
 
 
 class _Walker:
@@ -80,20 +102,33 @@ class _Walker:
         self.inline: list[str] = []
 
     def walk(self, element: Any) -> None:
+        """Document order with an explicit stack (no recursion): each entry is a child iterator and whether
+        its element is a block, whose end closes the current line."""
         from bs4 import NavigableString, Tag
 
-        for child in element.children:
-            if type(child) is NavigableString:
+        stack: list[tuple[Iterator[Any], bool]] = [(iter(element.children), False)]
+        while stack:
+            children, block = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if block:
+                    self.flush()
+            elif type(child) is NavigableString:
                 self.inline.append(str(child))
-            elif isinstance(child, Tag):
-                self._tag(child)
+            elif isinstance(child, Tag) and not self._leaf(child):
+                block = child.name in _BLOCK_TAGS
+                if block:
+                    self.flush()
+                stack.append((iter(child.children), block))
 
     def flush(self) -> None:
         line = " ".join("".join(self.inline).split())
         self.inline = []
         self.sections.add(line)
 
-    def _tag(self, tag: Any) -> None:
+    def _leaf(self, tag: Any) -> bool:
+        """Handle a heading, table, `pre` or `br` whole; False for any other element (walked into)."""
         name = tag.name
         if name in _HEADINGS:
             self.flush()
@@ -111,12 +146,9 @@ class _Walker:
                 self.sections.add(line.rstrip())
         elif name == "br":
             self.flush()
-        elif name in _BLOCK_TAGS:
-            self.flush()
-            self.walk(tag)
-            self.flush()
         else:
-            self.walk(tag)
+            return False
+        return True
 
 
 def _table_cells(table: Any) -> tuple[list[list[str]], list[MergedRange]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.errors import CorruptFile
 from core.model import Document
+from ingest.limits import FileLimitExceeded, check_pages
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,9 @@ def load(path: Path, source: str) -> list[Document]:
                 f"{source} is password-protected. Remove the password (save an unprotected copy) "
                 "and ingest it again."
             )
+        check_pages(len(reader.pages))  # before any page is read: a file of endless empty pages stops here
         pages = list(reader.pages)
-    except CorruptFile:
+    except (CorruptFile, FileLimitExceeded):
         raise
     except (FileNotDecryptedError, DependencyError) as exc:  # e.g. AES without the cryptography package
         raise CorruptFile(
@@ -82,8 +84,12 @@ def join_wrapped_lines(text: str) -> str:
         prev = out[-1].rstrip()
         nxt = line.strip()
         wrapped = (
-            prev and nxt and len(prev) >= max(full, 25) and not prev.endswith(_SENTENCE_END)
-            and not nxt.startswith(_ITEM_START) and "|" not in prev
+            prev
+            and nxt
+            and len(prev) >= max(full, 25)
+            and not prev.endswith(_SENTENCE_END)
+            and not nxt.startswith(_ITEM_START)
+            and "|" not in prev
         )
         if wrapped:
             out[-1] = prev + nxt

@@ -81,11 +81,14 @@ def test_openapi_declares_every_route_model_and_error(api):
         ("GET", "/minutes"), ("GET", "/minutes/{draft_id}"), ("GET", "/minutes/{draft_id}/turns"),
         ("PUT", "/minutes/{draft_id}"), ("POST", "/minutes/{draft_id}/transition"),
         ("GET", "/minutes/{draft_id}/export"),
+        # original files of cited sources (issue 13); /open/{token} is the browser's signed link, no key
+        ("GET", "/sources/{chunk_id}"), ("POST", "/sources/links"), ("GET", "/sources/{chunk_id}/file"),
+        ("GET", "/sources/open/{token}"),
     }  # fmt: skip
     assert set(operations) == expected
     error_ref = "#/components/schemas/ErrorBody"
     for key, op in operations.items():
-        if key == ("GET", "/health"):
+        if key in {("GET", "/health"), ("GET", "/sources/open/{token}")}:
             assert "security" not in op
             continue
         assert op["security"] == [{"HTTPBearer": []}], key

@@ -22,6 +22,17 @@ REST-JSON parser turns into a `ClientError` with the matching code.
 `delay_seconds` (CLI `--delay`) is a per-request latency: every request waits that long before it is
 answered (the throughput benchmark runs it at 1 s).
 
+Besides the error replies, `fail_next` injects faults of the connection or the stream itself (`FAULTS`):
+  timeout          no answer for `stall_seconds`, then the connection is closed (a client read timeout)
+  stream_cut       ConverseStream: `cut_fraction` of the answer's deltas, then the connection drops without
+                   ending the chunked body; Converse: half of the JSON body, then the connection drops
+  malformed_frame  ConverseStream: `cut_fraction` of the deltas, then a frame whose message CRC is wrong;
+                   Converse: a 200 whose body is not valid JSON
+  stream_error     ConverseStream: `cut_fraction` of the deltas, then an exception message
+                   (`modelStreamErrorException`, as Bedrock sends mid-stream); Converse: a 424 with that code
+InvokeModel (embeddings) answers every fault with that 424.
+A fault answers with the reply the request would have got (a scripted reply is left in the queue).
+
 Run in the foreground: `python -m tests.fakes.bedrock_server --port 8765 [--delay 0.5]
 [--s3-endpoint-url URL] [--batch-delay S] [--batch-min-records N]`.
 """
@@ -65,6 +76,13 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "unavailable": (503, "ServiceUnavailableException", "The service is unavailable. Try again later."),
     "validation": (400, "ValidationException", "The provided request is not valid."),
 }
+# Faults that are not error replies (see the module docstring).
+FAULTS = ("timeout", "stream_cut", "malformed_frame", "stream_error")
+_STREAM_ERROR = (
+    424,
+    "ModelStreamErrorException",
+    "The model stream was interrupted. Try your request again.",
+)
 # Real services append the error shape's namespace after a colon; botocore strips it.
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 
@@ -90,10 +108,12 @@ class BedrockError(Exception):
 class FakeBedrock(ScriptedServer):
     """Fake Bedrock Runtime (Converse, ConverseStream, InvokeModel embeddings) on 127.0.0.1."""
 
-    error_kinds = tuple(ERRORS)
+    error_kinds = tuple(ERRORS) + FAULTS
 
     def __init__(self, *args: Any, s3_endpoint_url: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.stall_seconds = 2.0  # how long a `timeout` fault keeps the client waiting
+        self.cut_fraction = 0.5  # share of the answer's deltas sent before a stream fault
         self.batch = BatchJobs(self, ERRORS, s3_endpoint_url)
         # (tool name, input JSON schema, request body) -> tool input, for unscripted structured requests
         self.structured_responder: Callable[[str, dict, dict], Any] | None = None
@@ -117,8 +137,11 @@ class FakeBedrock(ScriptedServer):
             body = raw.decode("utf-8", "replace")
         failure = self.admit(handler, operation, body, model_id=model_id)
         try:
+            if failure in FAULTS and isinstance(body, dict) and operation != "InvokeModel":
+                self._send_fault(handler, failure, operation, body)
+                return
             if failure is not None:
-                raise BedrockError(*ERRORS[failure])
+                raise BedrockError(*(ERRORS.get(failure) or _STREAM_ERROR))
             if not isinstance(body, dict):
                 raise BedrockError.validation("The request body is not valid JSON.")
             if operation == "InvokeModel":
@@ -145,6 +168,48 @@ class FakeBedrock(ScriptedServer):
                     _send_converse_stream(handler, reply.text, usage, started)
         except BedrockError as error:
             _send_error(handler, error)
+
+    def _send_fault(self, handler: FakeRequestHandler, kind: str, operation: str, body: dict) -> None:
+        if kind == "timeout":
+            time.sleep(self.stall_seconds)
+            handler.close_connection = True
+            return
+        with self._lock:  # the reply this request would have got, left queued for the retry
+            text = self._replies[0].text if self._replies else cited_reply(_first_source(body))
+        if operation == "Converse":
+            if kind == "stream_error":
+                _send_error(handler, BedrockError(*_STREAM_ERROR))
+                return
+            payload = json.dumps({"output": {"message": {"role": "assistant", "content": [{"text": text}]}}})
+            raw = payload.encode("utf-8")
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(raw)))
+            handler.end_headers()
+            handler.wfile.write(raw[: len(raw) // 2] if kind == "stream_cut" else raw[:-1] + b",")
+            handler.close_connection = True
+            return
+        deltas = split_deltas(text)
+        handler.start_chunked(eventstream.CONTENT_TYPE, _request_id())
+        handler.write_chunk(eventstream.encode_event("messageStart", {"role": "assistant"}))
+        for delta in deltas[: int(len(deltas) * self.cut_fraction)]:
+            event = {"contentBlockIndex": 0, "delta": {"text": delta}}
+            handler.write_chunk(eventstream.encode_event("contentBlockDelta", event))
+        if kind == "stream_cut":  # the connection drops: the chunked body never ends
+            handler.close_connection = True
+            return
+        if kind == "malformed_frame":
+            frame = bytearray(eventstream.encode_event("contentBlockDelta", {"contentBlockIndex": 0}))
+            frame[-5] ^= 0xFF  # a payload byte changed in transit: the message CRC no longer matches
+            handler.write_chunk(bytes(frame))
+        else:
+            _, code, message = _STREAM_ERROR
+            headers = {":message-type": "exception", ":exception-type": code[0].lower() + code[1:]}
+            payload = json.dumps({"message": message}).encode("utf-8")
+            handler.write_chunk(
+                eventstream.encode_message({**headers, ":content-type": "application/json"}, payload)
+            )
+        handler.end_chunked()
 
 
 # --- request reading -------------------------------------------------------------------------

@@ -12,6 +12,17 @@ Paths (the client's `base_url` is `FakeOpenAI.url`, which ends in `/v1`):
   GET  /v1/models            -> model list
   POST /v1/embeddings        -> float or base64 (little-endian float32) vectors
 
+Besides the error replies, `fail_next` injects faults of the connection or the stream itself (`FAULTS`), on chat
+completions (other operations get them as a 500):
+  timeout          no answer for `stall_seconds`, then the connection is closed (a client read timeout)
+  stream_cut       streamed: `cut_fraction` of the answer's content chunks, then the connection drops without
+                   `[DONE]` or the end of the chunked body; not streamed: half of the JSON body, then a drop
+  malformed_frame  streamed: `cut_fraction` of the chunks, then a `data:` line that is not JSON;
+                   not streamed: a 200 whose body is not valid JSON
+  stream_error     streamed: `cut_fraction` of the chunks, then `data: {"error": {...}}` (as vLLM sends a
+                   failure mid-stream); not streamed: a 500
+A fault answers with the reply the request would have got (a scripted reply is left in the queue).
+
 Run in the foreground: `python -m tests.fakes.openai_server --port 8766 [--delay 0.5]`.
 """
 
@@ -57,6 +68,9 @@ ERRORS: dict[str, tuple[int, str, str | None, str]] = {
     "validation": (400, "invalid_request_error", None, "Invalid request."),
 }
 
+# Faults that are not error replies (see the module docstring).
+FAULTS = ("timeout", "stream_cut", "malformed_frame", "stream_error")
+
 _OPERATIONS = {
     ("POST", "/v1/chat/completions"): "chat.completions",
     ("GET", "/v1/models"): "models",
@@ -79,11 +93,13 @@ class OpenAIError(Exception):
 class FakeOpenAI(ScriptedServer):
     """Fake OpenAI-compatible API (chat completions, models, embeddings) on 127.0.0.1."""
 
-    error_kinds = tuple(ERRORS)
+    error_kinds = tuple(ERRORS) + FAULTS
 
     def __init__(self, *args: Any, models: tuple[str, ...] = DEFAULT_MODELS, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.models = models
+        self.stall_seconds = 2.0  # how long a `timeout` fault keeps the client waiting
+        self.cut_fraction = 0.5  # share of the answer's content chunks sent before a stream fault
 
     @property
     def url(self) -> str:
@@ -107,8 +123,11 @@ class FakeOpenAI(ScriptedServer):
             handler, operation, body, model_id=body.get("model") if isinstance(body, dict) else None
         )
         try:
+            if failure in FAULTS and operation == "chat.completions" and isinstance(body, dict):
+                self._send_fault(handler, failure, body)
+                return
             if failure is not None:
-                raise OpenAIError(*ERRORS[failure])
+                raise OpenAIError(*ERRORS.get(failure, ERRORS["server_error"]))
             if operation == "models":
                 _send_models(handler, self.models)
                 return
@@ -142,6 +161,51 @@ class FakeOpenAI(ScriptedServer):
                 _send_completion(handler, body.get("model", ""), reply.text, usage)
         except OpenAIError as error:
             _send_error(handler, error)
+
+    def _send_fault(self, handler: FakeRequestHandler, kind: str, body: dict) -> None:
+        if kind == "timeout":
+            time.sleep(self.stall_seconds)
+            handler.close_connection = True
+            return
+        with self._lock:  # the reply this request would have got, left queued for the retry
+            text = self._replies[0].text if self._replies else cited_reply(_first_source(body))
+        model = body.get("model", "")
+        if not body.get("stream"):
+            if kind == "stream_error":
+                _send_error(handler, OpenAIError(*ERRORS["server_error"]))
+                return
+            head = _completion_head(
+                model, "chat.completion", f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+            )
+            message = {"role": "assistant", "content": text}
+            raw = json.dumps({**head, "choices": [{"index": 0, "message": message}]}).encode("utf-8")
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(raw)))
+            handler.end_headers()
+            handler.wfile.write(raw[: len(raw) // 2] if kind == "stream_cut" else raw[:-1] + b",")
+            handler.close_connection = True
+            return
+        head = _completion_head(
+            model, "chat.completion.chunk", f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        )
+        deltas = split_deltas(text)
+        handler.start_chunked("text/event-stream; charset=utf-8")
+        for delta in [""] + deltas[: int(len(deltas) * self.cut_fraction)]:
+            choice = {"index": 0, "delta": {"content": delta}, "logprobs": None, "finish_reason": None}
+            line = f"data: {json.dumps({**head, 'choices': [choice]}, ensure_ascii=False)}\n\n"
+            handler.write_chunk(line.encode())
+        if kind == "stream_cut":  # the connection drops: no [DONE], the chunked body never ends
+            handler.close_connection = True
+            return
+        if kind == "malformed_frame":
+            handler.write_chunk(b'data: {"id": "chatcmpl-\n\n')
+        else:
+            _, error_type, code, message = ERRORS["server_error"]
+            error = {"error": {"message": message, "type": error_type, "param": None, "code": code}}
+            handler.write_chunk(f"data: {json.dumps(error)}\n\n".encode())
+        handler.write_chunk(b"data: [DONE]\n\n")
+        handler.end_chunked()
 
 
 # --- request reading -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.access import principal_of
-from assistant.api.deps import ContextDep, CurrentUser, RateLimitedUser
+from assistant.api.deps import ContextDep, CurrentUser, Offset, RateLimitedUser
 from assistant.api.errors import error_responses
 from assistant.jobs.background import BatchService
 from assistant.jobs.inputs import SUFFIXES
@@ -234,7 +234,7 @@ def list_items(
     ctx: ContextDep,
     service: ServiceDep,
     state: Annotated[Literal["pending", "running", "done", "failed", "cancelled"] | None, Query()] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> BatchItems:
     """Items of a job in file order, with their results as far as the caller may see them."""

@@ -1,4 +1,5 @@
-"""The caller's conversations. Another user's conversation is reported exactly like a missing one."""
+"""The caller's conversations. Another user's conversation is reported exactly like a missing one (administrators
+excepted, who see it within their own rights)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from assistant.api.access import HIDDEN_ANSWER, visible_citations
+from assistant.api.access import HIDDEN_ANSWER, HIDDEN_QUESTION, HIDDEN_TITLE, Reader, turn_labels, turn_level
 from assistant.api.deps import ContextDep, CurrentUser, Offset, SessionDep, WriteSessionDep
 from assistant.api.errors import error_responses
 from assistant.api.schemas import CitationOut, ConversationDetail, ConversationSummary, MessageOut, UsageOut
 from assistant.records import delete_conversation, get_conversation, list_conversations
-from assistant.records.models import Conversation, Message, User
+from assistant.records.models import Conversation, Message
 from core.errors import RecordNotFound
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
@@ -20,23 +21,35 @@ _CITATION_FIELDS = set(CitationOut.model_fields)
 _USAGE_FIELDS = set(UsageOut.model_fields)
 
 
-def _summary(conversation: Conversation) -> ConversationSummary:
+def _summary(conversation: Conversation, title: str | None = None) -> ConversationSummary:
     return ConversationSummary(
         id=conversation.id,
-        title=conversation.title,
+        title=conversation.title if title is None else title,
         created_at=conversation.created_at,
         updated_at=conversation.updated_at,
     )
 
 
-def _message(message: Message, reader: User, store) -> MessageOut:
-    citations, withheld = visible_citations(reader, message.citations or [], store)
-    text = HIDDEN_ANSWER if withheld and message.role == "assistant" else message.text
+def _visible(message: Message, reader: Reader, own: bool) -> bool:
+    """An answer is shown only while the reader may see every source it was built from, cited or not; a
+    question always to its owner, to anyone else (an administrator) only under the same rule."""
+    if message.role == "user" and own:
+        return True
+    return reader.allows(turn_labels(message))
+
+
+def _message(message: Message, reader: Reader, own: bool) -> MessageOut:
+    if not _visible(message, reader, own):
+        hidden = HIDDEN_ANSWER if message.role == "assistant" else HIDDEN_QUESTION
+        return MessageOut(
+            id=message.id, role=message.role, text=hidden, citations=[], created_at=message.created_at
+        )
     return MessageOut(
         id=message.id,
         role=message.role,
-        text=text,
-        citations=[] if withheld else [CitationOut(**{k: c[k] for k in _CITATION_FIELDS}) for c in citations],
+        text=message.text,
+        citations=[CitationOut(**{k: c[k] for k in _CITATION_FIELDS}) for c in message.citations or []],
+        level=turn_level(message) if message.sources is not None else None,
         backend=message.backend,
         model_id=message.model_id,
         mode=message.mode,
@@ -60,15 +73,20 @@ def list_own(
 
 @router.get("/{conversation_id}", response_model=ConversationDetail, responses=error_responses(401, 404, 422))
 def read(conversation_id: str, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> ConversationDetail:
-    """A conversation with its messages. Citations are checked against the reader's current rights:
-    an answer that cites a source the reader may no longer see is replaced by a notice."""
+    """A conversation with its messages, checked against the reader's current rights: an answer built from a
+    source the reader may no longer see (cited or not) is replaced by a notice. An administrator reading another
+    user's conversation sees its questions and title only where their own clearance and groups cover the turn."""
     conversation = get_conversation(session, user, conversation_id)
     if conversation is None:
         raise RecordNotFound(NOT_FOUND)
-    store = ctx.stores.get_or_none()
+    messages = list(conversation.messages)
+    labels = [label for m in messages for label in turn_labels(m) or []]
+    reader = Reader(user, ctx.stores.get_or_none(), [label.get("chunk_id", "") for label in labels])
+    own = conversation.user_id == user.id
+    first = next((m for m in messages if m.role == "user"), None)
+    title = None if own or first is None or _visible(first, reader, own) else HIDDEN_TITLE
     return ConversationDetail(
-        **_summary(conversation).model_dump(),
-        messages=[_message(m, user, store) for m in conversation.messages],
+        **_summary(conversation, title).model_dump(), messages=[_message(m, reader, own) for m in messages]
     )
 
 

@@ -2,6 +2,9 @@
 
 An upload is kept under `$YAKUBA_HOME/uploads/<upload id>/` and ingested as that folder, so its
 source name (`<upload id>/<file name>`) never collides with another upload of the same file name.
+
+The files are parsed (in worker processes under the ingest limits, see ingest/sandbox.py) before the upload
+lock is taken: a slow or hostile file delays only its own request, never another user's upload.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from fastapi import APIRouter, File, Form, UploadFile
 from assistant.api.access import may_see
 from assistant.api.context import ApiContext
 from assistant.api.deps import ContextDep, CurrentUser, RateLimitedUser
-from assistant.api.errors import IngestFailed, error_responses
+from assistant.api.errors import IngestFailed, InvalidInput, error_responses
 from assistant.api.schemas import DocumentList, DocumentOut, IngestSummaryOut
 from assistant.records.models import User
 from core.errors import AccessDenied, FileTooLarge, UnsupportedFile
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart headers and form fields around the files
+MAX_NAME_BYTES = 240  # file systems allow 255 bytes per name (UTF-8: about 80 Japanese characters)
 
 
 def upload_body_limit(max_upload_mb: float) -> int:
@@ -69,6 +73,13 @@ def _file_name(ctx: ApiContext, upload: UploadFile) -> str:
     from ingest.loaders import SUPPORTED_EXTENSIONS
 
     name = Path((upload.filename or "").replace("\\", "/")).name
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidInput(
+            f"ファイル名が長すぎるか、使用できない文字を含んでいます（{len(name):,}文字）。"
+            f"ファイル名を{MAX_NAME_BYTES // 3}文字程度までに短くし、制御文字を除いてから登録してください。",
+            [{"loc": ["body", "files"], "msg": f"file name over {MAX_NAME_BYTES} bytes or with control characters",
+              "type": "value_error"}],
+        )  # fmt: skip
     allowed = sorted({t.lower() for t in ctx.settings.allowed_upload_types} & SUPPORTED_EXTENSIONS)
     suffix = Path(name).suffix.lower()
     if not name or name.startswith(".") or suffix not in allowed:
@@ -117,17 +128,22 @@ def upload_documents(
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = ctx.settings.home / "uploads" / f"{stamp}-{secrets.token_hex(4)}"
     folder.mkdir(parents=True)
-    for name, upload in zip(names, files, strict=True):
-        with (folder / name).open("wb") as out:
-            shutil.copyfileobj(upload.file, out)
-    settings = ctx.settings
-    with ctx.upload_lock:  # one ingest at a time writes the next index generation
+    try:
+        for name, upload in zip(names, files, strict=True):
+            with (folder / name).open("wb") as out:
+                shutil.copyfileobj(upload.file, out)
+        settings = ctx.settings
         pipeline = build_pipeline(
             settings, ctx.stores.index_dir, labels,
             embedder=ctx.stores.ingest_embedder(), max_file_mb=settings.max_upload_mb,
         )  # fmt: skip
-        summary = pipeline.run([folder])
-    if summary.exit_code == 2:
+        prepared = pipeline.prepare([folder])  # parsed in worker processes, before the lock
+        with ctx.upload_lock:  # one ingest at a time writes the next index generation
+            summary = pipeline.run([folder], prepared=prepared)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if summary.files_ingested == 0:
         shutil.rmtree(folder, ignore_errors=True)
         reasons = "; ".join(
             f"{i.source.partition('/')[2]}: {i.reason}" for i in summary.failed + summary.skipped
@@ -135,4 +151,9 @@ def upload_documents(
         raise IngestFailed(f"ファイルを登録できませんでした（{reasons or '抽出できる本文がありません'}）。")
     data = summary.to_dict()
     data.pop("index_dir")  # a server path: not the client's business
+    store = ctx.stores.get_or_none()
+    # the index's size would tell the uploader about chunks they may not see: count only their own view
+    data["chunks_total"] = (
+        sum(1 for chunk in store.chunks if may_see(user, chunk)) if store is not None else 0
+    )
     return IngestSummaryOut(**data)

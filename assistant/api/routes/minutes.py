@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.status import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from assistant.api.access import principal_of
-from assistant.api.deps import ContextDep, CurrentUser, RateLimitedUser
+from assistant.api.deps import ContextDep, CurrentUser, Offset, RateLimitedUser
 from assistant.api.errors import InvalidInput, error_responses, validation_message
 from assistant.api.minutes_flow import (
     EditRequest,
@@ -261,7 +261,7 @@ def list_all(
         bool | None, Query(description="true = the caller's own; false = others' (the review queue).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> MinutesList:
     """Minutes the caller may open, most recently updated first."""
     with ctx.sessions() as session:

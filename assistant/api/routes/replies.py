@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from assistant.api.deps import ContextDep, CurrentUser, RateLimitedUser
+from assistant.api.deps import ContextDep, CurrentUser, Offset, RateLimitedUser
 from assistant.api.errors import ChatTimeout, InvalidInput, error_responses
 from assistant.api.reply_flow import (
     DraftJob,
@@ -95,7 +95,7 @@ def list_replies(
         bool | None, Query(description="true = the caller's own; false = others' (the review queue).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DraftList:
     """Drafts the caller may open, most recently updated first."""
     with ctx.sessions() as session:

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import session, texts
+from ui import answer_actions, session, texts
 from ui.client import YakubaClient
 
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # `|---|:--:|`
@@ -122,21 +122,27 @@ def render_mode(message: dict[str, Any]) -> None:
             st.info(message["notice"])
 
 
-def render_sources(citations: list[dict[str, Any]]) -> None:
+def render_sources(client: YakubaClient, citations: list[dict[str, Any]]) -> None:
+    """Each source with its labels, a link to its original file and its text."""
     with st.expander(texts.SOURCES_HEADER.format(count=len(citations)), expanded=bool(citations)):
         if not citations:
             st.caption(texts.SOURCES_NONE)
+        links = answer_actions.source_links(client, citations) if citations else {}
         for citation in citations:
             level = citation.get("classification")
-            st.markdown(
-                texts.SOURCE_LINE.format(
-                    n=citation["n"],
-                    title=citation["title"],
-                    location=citation["location"],
-                    label=_level_badge(int(level)) if level else "",
-                    groups=groups_label(citation),
+            # the link to the original sits at the end of the source's line (wrapped under it when narrow)
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.markdown(
+                    texts.SOURCE_LINE.format(
+                        n=citation["n"],
+                        title=citation["title"],
+                        location=citation["location"],
+                        label=_level_badge(int(level)) if level else "",
+                        groups=groups_label(citation),
+                    ),
+                    width="content",
                 )
-            )
+                answer_actions.render_source_link(links.get(citation.get("chunk_id", "")))
             render_quote(citation["quote"])
 
 
@@ -221,7 +227,14 @@ def render_feedback(client: YakubaClient, message_id: int) -> None:
             st.rerun()
 
 
-def render_message(client: YakubaClient, message: dict[str, Any]) -> None:
+def render_message(
+    client: YakubaClient,
+    message: dict[str, Any],
+    question: str | None = None,
+    models: list[dict[str, Any]] | None = None,
+) -> None:
+    """One message; an answer comes with its actions (`question` is the one it answers, `models` those
+    the reader may choose to ask again)."""
     with st.chat_message(message["role"], avatar=texts.AVATARS[message["role"]]):
         if message["role"] == "user":
             st.markdown(message["text"])
@@ -229,19 +242,21 @@ def render_message(client: YakubaClient, message: dict[str, Any]) -> None:
         render_classification(message)
         render_substitution(message)
         render_mode(message)
+        if message.get("regenerated"):
+            st.caption(texts.ACTION_REGENERATED.format(model=model_label(message)))
         # Answers put each quoted sentence on its own line: keep the breaks (Markdown joins lines).
         st.markdown(message["text"].replace("\n", "  \n"))
-        render_sources(message.get("citations") or [])
+        render_sources(client, message.get("citations") or [])
         render_related(message.get("related") or [])
         render_usage(message)
         if message.get("id") is not None:
-            st.download_button(
-                texts.EXPORT_BUTTON,
-                export_text(message),
-                file_name=texts.EXPORT_FILE_NAME.format(id=message["id"]),
-                mime="text/plain",
-                icon=":material/download:",
-                on_click="ignore",
-                key=f"export-{message['id']}",
-            )
+            answer_actions.render_actions(message, question, models or [], model_label, export_text(message))
         render_feedback(client, message["id"])
+
+
+def model_label(model: dict[str, Any]) -> str:
+    """How a model (a GET /models row, or an answer with its `backend` and `mode`) is named to the reader."""
+    if model.get("mode") == "extractive":
+        return texts.MODEL_EXTRACTIVE
+    name = model_name(model.get("address") or model.get("backend"))
+    return texts.MODEL_ANY_ON_SERVER if name == "*" else name

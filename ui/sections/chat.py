@@ -12,22 +12,17 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import session, texts
+from ui import answer_actions, session, texts
 from ui.client import ApiError, Unauthorized, YakubaClient
-from ui.sections.answer import answer_message, model_name, render_message
+from ui.sections.answer import answer_message, model_label, render_message
 
 
-def model_label(model: dict[str, Any]) -> str:
-    if model["mode"] == "extractive":
-        return texts.MODEL_EXTRACTIVE
-    name = model_name(model["address"])
-    return texts.MODEL_ANY_ON_SERVER if name == "*" else name
-
-
-def choose_backend(client: YakubaClient) -> str | None:
-    """The selector offers only usable backends; the others are listed with the reason."""
+def choose_backend(client: YakubaClient, usable_out: list[dict[str, Any]]) -> str | None:
+    """The selector offers only usable backends; the others are listed with the reason. The usable
+    ones are also put in `usable_out` (the answers' 別のモデルで再回答 offers the same)."""
     models = client.models()["models"]
     usable = [m for m in models if m["available"]]
+    usable_out.extend(usable)
     if not usable:
         st.warning(texts.MODEL_NONE)
         return None
@@ -68,7 +63,7 @@ def _stream(
             result["done"] = data
 
 
-def ask(client: YakubaClient, question: str, backend: str | None) -> None:
+def ask(client: YakubaClient, question: str, backend: str | None, regenerated: bool = False) -> None:
     with st.chat_message("user", avatar=texts.AVATARS["user"]):
         st.markdown(question)
     result: dict[str, Any] = {}
@@ -81,7 +76,7 @@ def ask(client: YakubaClient, question: str, backend: str | None) -> None:
     st.session_state[session.CONVERSATION] = response["conversation_id"]
     st.session_state[session.MESSAGES] += [
         {"id": None, "role": "user", "text": question},
-        answer_message(response),
+        answer_message(response) | ({"regenerated": True} if regenerated else {}),
     ]
     st.rerun()  # show the final answer (markers normalised) with its sources and rating
 
@@ -93,10 +88,10 @@ def _failed(question: str, message: str) -> None:
     st.rerun()
 
 
-def submit(client: YakubaClient, question: str, backend: str | None) -> None:
+def submit(client: YakubaClient, question: str, backend: str | None, regenerated: bool = False) -> None:
     with session.api_errors():  # a rejected key signs the user out
         try:
-            ask(client, question, backend)
+            ask(client, question, backend, regenerated)
         except Unauthorized:
             raise
         except ApiError as exc:
@@ -109,6 +104,8 @@ def question_input() -> str | None:
     draft = st.session_state.pop(session.QUESTION_DRAFT, None)
     if draft is not None:
         st.session_state[session.QUESTION] = draft
+    if answer_actions.take_editing():
+        st.info(texts.ACTION_EDIT_NOTICE, icon=":material/edit:")
     error = st.session_state.pop(session.CHAT_ERROR, None)
     if error:
         st.error(error, icon=":material/error:")
@@ -122,13 +119,19 @@ def question_input() -> str | None:
 def render(client: YakubaClient, model_slot: DeltaGenerator) -> None:
     """The chat; the model selector goes into `model_slot` (in the sidebar)."""
     backend = None
+    usable: list[dict[str, Any]] = []
     with model_slot, session.api_errors():
-        backend = choose_backend(client)
+        backend = choose_backend(client, usable)
     messages = st.session_state.get(session.MESSAGES, [])
     if not messages:
         st.caption(texts.CHAT_EMPTY)
+    asked = None
     for message in messages:
-        render_message(client, message)
+        render_message(client, message, asked, usable)
+        asked = message["text"] if message["role"] == "user" else None
+    pending = answer_actions.take_pending()  # 別のモデルで再回答: the same question to the chosen model
     question = question_input()
-    if question and question.strip():
+    if pending:
+        submit(client, pending[0], pending[1], regenerated=True)
+    elif question and question.strip():
         submit(client, question.strip(), backend)

@@ -1,0 +1,80 @@
+"""SQL pieces of a PostgreSQL index search: access filters as a WHERE clause, BM25 as an expression.
+
+Both read the `chunks` table under the alias `c` (pg_schema.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from assistant.retrieval.pg_schema import SCHEMA
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from assistant.retrieval.base import Filters
+    from core.model import Chunk
+
+BM25_K1 = 1.5  # bm25s defaults, the local index's BM25
+BM25_B = 0.75
+_BM25_IDF = f"""SELECT t.term, ln(1 + (m.n_chunks - t.df + 0.5) / (t.df + 0.5)),
+        m.n_tokens::float8 / greatest(m.n_chunks, 1)
+    FROM unnest(%s::text[]) AS qt(term) JOIN {SCHEMA}.terms t ON t.term = qt.term, {SCHEMA}.meta m"""
+
+
+def bm25_sql(conn: psycopg.Connection, tokens: list[str], params: dict[str, Any]) -> str | None:
+    """BM25 of chunk `c` for the query `tokens` as an SQL expression (parameters added to `params`), or
+    None when no token is in the index. The idf of each term is read first and written into the
+    expression as a parameter: one pass over the matching rows, no subquery per row (with term_freqs
+    stored inline, 30 → 18 ms for 700 matching rows of a 5k-chunk index on a busy 2-core machine).
+    A token repeated in the query counts once per occurrence, as in bm25s.
+    """
+    counts = Counter(tokens)
+    rows = conn.execute(_BM25_IDF, (list(counts),)).fetchall()
+    if not rows:
+        return None
+    norm = f"{BM25_K1} * (1 - {BM25_B} + {BM25_B} * c.n_tokens / %(bm25_avgdl)s)"
+    parts = []
+    for i, (term, idf, avgdl) in enumerate(rows):
+        tf = f"coalesce((c.term_freqs ->> %(bm25_t{i})s)::float8, 0)"
+        # tf/(tf+norm) written as 1 - norm/(tf+norm): one JSONB lookup per term and row, not two
+        parts.append(f"%(bm25_w{i})s * (1 - ({norm}) / ({tf} + {norm}))")
+        params[f"bm25_t{i}"] = term
+        params[f"bm25_w{i}"] = idf * counts[term]
+        params["bm25_avgdl"] = max(avgdl, 1e-9)
+    params["terms"] = [r[0] for r in rows]
+    return "(" + " + ".join(parts) + ")"
+
+
+def filter_sql(filters: Filters | None) -> tuple[str, dict[str, Any]]:
+    """`Filters.allows` as a WHERE clause over `chunks c` (same semantics), with its parameters."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if filters is not None:
+        if filters.exclude_sources:
+            clauses.append("c.source <> ALL(%(exclude)s::text[])")
+            params["exclude"] = list(filters.exclude_sources)
+        if filters.max_classification is not None:
+            clauses.append("c.classification <= %(ceiling)s")
+            params["ceiling"] = int(filters.max_classification)
+        if filters.groups is not None:
+            clauses.append("(cardinality(c.groups) = 0 OR c.groups && %(groups)s::text[])")
+            params["groups"] = list(filters.groups)
+        if filters.doc_type:
+            clauses.append("c.doc_type = %(doc_type)s")
+            params["doc_type"] = filters.doc_type
+        if filters.date_from or filters.date_to:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM unnest(c.filter_dates) d WHERE"
+                " (%(date_from)s::text IS NULL OR d >= %(date_from)s::text)"
+                " AND (%(date_to)s::text IS NULL OR d <= %(date_to)s::text))"
+            )
+            params["date_from"] = filters.date_from or None
+            params["date_to"] = filters.date_to or None
+    return " AND ".join(clauses) or "TRUE", params
+
+
+def filter_dates(chunk: Chunk) -> list[str]:
+    """The dates a date filter looks at (`Filters.allows`: the chunk's date, else all its dates)."""
+    return [chunk.date] if chunk.date else list(chunk.dates)

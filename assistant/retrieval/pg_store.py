@@ -1,0 +1,369 @@
+"""The PostgreSQL index: a `Store` over pgvector (HNSW) and BM25 computed in SQL over Sudachi terms.
+
+Shared by every API replica and worker pointed at the same database (`YAKUBA_INDEX_URL`); the ingest
+pipeline writes it through `PgIndexTarget` (pg_target.py), one file per transaction, so a reader always
+sees each file either before or after its change. Tables: pg_schema.py.
+
+One search, inside one read transaction (a consistent snapshot):
+- dense: the `depth` nearest chunks the filters allow, through the HNSW index (`ORDER BY embedding <=>`);
+  pgvector 0.6 applies a WHERE clause after the index scan, so a selective filter can leave fewer than
+  `depth` rows — the query is then re-run as an exact scan, and k visible chunks still come back;
+- lexical: BM25 (bm25s's defaults: Lucene idf, k1 1.5, b 0.75, so the ranking is the local index's)
+  over the chunks whose terms match (`term_freqs ?| terms`, GIN), corpus statistics from `meta`/`terms`,
+  every matching row scored (exact, like bm25s; its cost grows with the number of matching chunks);
+- both scores of every candidate, then the fusion of fusion.py, as in the local store.
+Access filters (groups, 機密性, type, dates, excluded sources) are WHERE clauses of both rankers,
+so they act before the top-k cut.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.backends.embedders import canonical_embedder
+from assistant.retrieval.base import Filters, Hit
+from assistant.retrieval.fusion import rank_hybrid, rank_single
+from assistant.retrieval.pg_schema import FORMAT_VERSION, SCHEMA, read_meta
+from assistant.retrieval.pg_sql import bm25_sql, filter_sql
+from assistant.retrieval.query_masking import outbound_embedder
+from assistant.retrieval.tokenizer import get_tokenizer
+from core.errors import IndexMismatch, IndexNotFound
+from core.model import Chunk
+from core.policy import allows
+
+if TYPE_CHECKING:
+    import psycopg
+    from sqlalchemy import Engine
+
+    from assistant.retrieval.base import Embedder
+    from assistant.retrieval.local_store import SearchMode
+    from assistant.retrieval.tokenizer import JapaneseTokenizer
+
+log = logging.getLogger(__name__)
+
+_MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
+
+
+def engine_for(url: str, *, pool_size: int = 5) -> Engine:
+    """A pooled engine (SQLAlchemy's pool over psycopg 3) whose connections know the `vector` type."""
+    from pgvector.psycopg import register_vector
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    engine = create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.autocommit = True  # transactions are explicit: `conn.transaction()`
+        register_vector(dbapi_connection)  # needs the extension: connect after ensure_extension/read_meta
+
+    return engine
+
+
+def conninfo(url: str) -> str:
+    """A libpq connection string for psycopg.connect (the URL without a SQLAlchemy driver name)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def connection(engine: Engine) -> Iterator[psycopg.Connection]:
+    """A psycopg connection from the pool (autocommit; open `conn.transaction()` blocks)."""
+    raw = engine.raw_connection()
+    try:
+        yield raw.driver_connection
+    finally:
+        raw.close()
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for summaries and logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+_NOT_FOUND = "検索用の索引が見つかりません（PostgreSQL）。`yakuba ingest` で文書を取り込んでください。"
+
+
+class PgIndex:
+    """A live view of the PostgreSQL index: every search reads the current committed state."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        meta: dict[str, Any],
+        *,
+        embedder: Embedder | None = None,
+        tokenizer: JapaneseTokenizer | None = None,
+        alpha: float | None = None,
+        pool: int | None = None,
+        policy: Mapping[int, list[str]] | None = None,
+        location: str = "",
+    ) -> None:
+        if alpha is None or pool is None:
+            from assistant.config import get_settings
+
+            settings = get_settings()
+            alpha = settings.fusion_alpha if alpha is None else alpha
+            pool = settings.candidate_pool if pool is None else pool
+        self.alpha = alpha
+        self.pool = pool
+        self.policy = policy
+        self.location = location
+        self._engine = engine
+        self._meta = meta
+        self._embedder = embedder
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        embedder: Embedder | None = None,
+        *,
+        alpha: float | None = None,
+        pool: int | None = None,
+        policy: Mapping[int, list[str]] | None = None,
+        engine: Engine | None = None,
+    ) -> PgIndex:
+        """Connect to the index at `url` (raises IndexNotFound when nothing was ingested there yet)."""
+        import psycopg
+
+        with psycopg.connect(conninfo(url), autocommit=True) as conn:  # no pool yet: `vector` may not exist
+            meta = read_meta(conn)
+        if meta is None:
+            raise IndexNotFound(_NOT_FOUND)
+        if meta["format_version"] != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"索引の形式（版 {meta['format_version']}）がこのバージョン（版 {FORMAT_VERSION}）と異なります。"
+                "`yakuba ingest --rebuild` で索引を全件作り直してください。"
+            )
+        if embedder is not None:
+            check_embedder(meta, embedder)
+        return cls(
+            engine or engine_for(url),
+            meta,
+            embedder=embedder,
+            alpha=alpha,
+            pool=pool,
+            policy=policy,
+            location=redacted(url),
+        )
+
+    @property
+    def embedder_name(self) -> str:
+        return canonical_embedder(self._meta["embedder"])
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from assistant.backends.embedders import get_embedder
+
+            embedder = get_embedder(self.embedder_name)
+            check_embedder(self._meta, embedder)
+            self._embedder = embedder
+        return self._embedder
+
+    @property
+    def tokenizer(self) -> JapaneseTokenizer:
+        if self._tokenizer is None:
+            self._tokenizer = get_tokenizer(self._meta["tokenizer"])
+        return self._tokenizer
+
+    def __len__(self) -> int:
+        with connection(self._engine) as conn:
+            return int(conn.execute(f"SELECT n_chunks FROM {SCHEMA}.meta").fetchone()[0])
+
+    def get(self, chunk_ids: list[str]) -> list[Chunk]:
+        """The chunks with these ids, in the given order; unknown ids are skipped."""
+        with connection(self._engine) as conn:
+            return _fetch_chunks(conn, chunk_ids)
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        """The chunks of one source file, in file order (index `chunks_source`)."""
+        with connection(self._engine) as conn:
+            rows = conn.execute(
+                f"SELECT chunk FROM {SCHEMA}.chunks WHERE source = %s ORDER BY seq", (source,)
+            )
+            return sorted((Chunk.from_dict(r[0]) for r in rows), key=lambda c: c.ordinal)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """As `LocalIndex.manifest`: embedder, tokenizer and the per-file record (read now)."""
+        with connection(self._engine) as conn:
+            files = dict(conn.execute(f"SELECT source, entry FROM {SCHEMA}.files").fetchall())
+        meta = self._meta
+        embedder = {"name": meta["embedder"], "dim": meta["dim"]}
+        return {
+            "version": FORMAT_VERSION,
+            "embedder": embedder,
+            "tokenizer": meta["tokenizer"],
+            "files": files,
+        }
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk (as `LocalIndex.chunks`): reads the whole table; prefer `chunks_of` and SQL."""
+        with connection(self._engine) as conn:
+            return [
+                Chunk.from_dict(r[0]) for r in conn.execute(f"SELECT chunk FROM {SCHEMA}.chunks ORDER BY seq")
+            ]
+
+    # ------------------------------------------------------------------ searching
+
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: SearchMode = "hybrid"
+    ) -> list[Hit]:
+        """The k best chunks the filters allow (fewer only if fewer are allowed, or BM25 finds fewer)."""
+        return self.search_many([query], k, filters, mode)[0]
+
+    def search_many(
+        self, queries: list[str], k: int = 10, filters: Filters | None = None, mode: SearchMode = "hybrid"
+    ) -> list[list[Hit]]:
+        """`search` for many queries, embedded in one batch."""
+        if mode not in ("hybrid", "bm25", "dense", "rrf"):
+            raise ValueError(f"unknown search mode {mode!r}")
+        if not queries:
+            return []
+        if k <= 0:
+            return [[] for _ in queries]
+        if mode != "bm25" and not self._may_embed_queries(filters):
+            mode = "bm25"  # the query text must not reach this embedder: lexical search only
+        vectors = self._embed(queries) if mode != "bm25" else [None] * len(queries)
+        return [self._search_one(q, v, k, filters, mode) for q, v in zip(queries, vectors, strict=True)]
+
+    def _embed(self, queries: list[str]) -> list[np.ndarray]:
+        embedder = outbound_embedder(self.embedder)  # personal data masked before an external embedder
+        if len(queries) == 1:
+            return [np.asarray(embedder.embed_query(queries[0]), dtype=np.float32)]
+        batch = getattr(embedder, "embed_queries", None)
+        matrix = batch(queries) if batch else np.vstack([embedder.embed_query(q) for q in queries])
+        return list(np.asarray(matrix, dtype=np.float32))
+
+    def _search_one(
+        self, query: str, vector: np.ndarray | None, k: int, filters: Filters | None, mode: str
+    ) -> list[Hit]:
+        depth = max(self.pool, k)  # ties at the cut are broken by row order over candidates, as locally
+        tokens = self.tokenizer.tokenize(query) if mode != "dense" else []
+        where, params = filter_sql(filters)
+        params.update(qv=vector, depth=depth)
+        with connection(self._engine) as conn, conn.transaction():
+            # one snapshot for every statement of the search: a file committed meanwhile is not half seen
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute(f"SET LOCAL hnsw.ef_search = {min(max(depth, 40), _MAX_EF_SEARCH)}")
+            bm25 = bm25_sql(conn, tokens, params) if tokens else None
+            dense_ids = self._dense_top(conn, where, params) if vector is not None else []
+            lexical_ids = self._lexical_top(conn, where, params, bm25) if bm25 else []
+            candidates = list(dict.fromkeys(dense_ids + lexical_ids))
+            if not candidates:
+                return []
+            rows = conn.execute(
+                f"""SELECT c.seq, c.chunk_id, {"1 - (c.embedding <=> %(qv)s)" if vector is not None else "0"},
+                       {bm25 or "0"}
+                FROM {SCHEMA}.chunks c WHERE c.chunk_id = ANY(%(cand)s) ORDER BY c.seq""",
+                {**params, "cand": candidates},
+            ).fetchall()
+            ids = [r[1] for r in rows]
+            dense = np.array([r[2] for r in rows], dtype=np.float32)
+            lexical = np.array([r[3] for r in rows], dtype=np.float32)
+            if mode == "bm25":
+                ranking = rank_single(lexical, k, positive_only=True)
+            elif mode == "dense":
+                ranking = rank_single(dense, k)
+            else:
+                method = "rrf" if mode == "rrf" else "weighted"
+                ranking = rank_hybrid(dense, lexical, k, alpha=self.alpha, pool=self.pool, method=method)
+            picked = [ids[int(r)] for r in ranking.rows]
+            chunks = {c.chunk_id: c for c in _fetch_chunks(conn, picked)}
+        hits = []
+        for rank, row in enumerate(ranking.rows):
+            extra: dict[str, Any] = {"rank": rank + 1}
+            if mode != "dense":
+                extra["bm25"] = float(lexical[row])
+            if vector is not None:
+                extra["cosine"] = float(dense[row])
+            hits.append(
+                Hit(
+                    chunk=chunks[ids[int(row)]],
+                    score=float(ranking.scores[rank]),
+                    lexical=float(ranking.lexical[rank]) if mode != "dense" else None,
+                    dense=float(ranking.dense[rank]) if mode != "bm25" else None,
+                    extra=extra,
+                )
+            )
+        return hits
+
+    def _dense_top(self, conn: psycopg.Connection, where: str, params: dict) -> list[str]:
+        sql = f"""SELECT c.chunk_id FROM {SCHEMA}.chunks c WHERE {where}
+                  ORDER BY c.embedding <=> %(qv)s LIMIT %(depth)s"""
+        ids = [r[0] for r in conn.execute(sql, params)]
+        depth = params["depth"]
+        if len(ids) < depth and min(max(depth, 40), _MAX_EF_SEARCH) < _MAX_EF_SEARCH:
+            # HNSW + a filter can stop short of `depth` rows (pgvector 0.6 filters after the index scan,
+            # which yields at most ef_search rows): first a wider graph search, sized by the share seen …
+            share = max(len(ids), 1) / min(max(depth, 40), _MAX_EF_SEARCH)
+            conn.execute(f"SET LOCAL hnsw.ef_search = {min(int(2 * depth / share), _MAX_EF_SEARCH)}")
+            ids = [r[0] for r in conn.execute(sql, params)]
+        if len(ids) < depth:
+            # … then the exact scan, which returns every visible chunk up to `depth`. `+ 0` keeps the
+            # planner off the HNSW index (a planner setting would not reach psycopg's prepared plans).
+            exact = sql.replace("ORDER BY c.embedding <=> %(qv)s", "ORDER BY (c.embedding <=> %(qv)s) + 0")
+            ids = [r[0] for r in conn.execute(exact, params)]
+        return ids
+
+    def _lexical_top(self, conn: psycopg.Connection, where: str, params: dict, bm25: str) -> list[str]:
+        sql = f"""SELECT c.chunk_id FROM {SCHEMA}.chunks c
+                  WHERE c.term_freqs ?| %(terms)s::text[] AND {where}
+                  ORDER BY {bm25} DESC, c.seq LIMIT %(depth)s"""
+        return [r[0] for r in conn.execute(sql, params)]
+
+    def _may_embed_queries(self, filters: Filters | None) -> bool:
+        """As `LocalIndex._may_embed_queries`: a query counts as the highest level its caller may read
+        (without a ceiling, the highest level the index holds); local embedders are always allowed."""
+        if self.policy is None:
+            return True
+        embedder = self.embedder
+        location = getattr(embedder, "data_location", "organisation")
+        if location == "organisation":
+            return True
+        level = filters.max_classification if filters and filters.max_classification is not None else None
+        if level is None:
+            with connection(self._engine) as conn:
+                level = conn.execute(f"SELECT max(classification) FROM {SCHEMA}.chunks").fetchone()[0] or 1
+        if allows(self.policy, level, location, embedder.name):
+            return True
+        log.warning(
+            "query embedding refused by the classification policy: level %s may not go to %s (%s); "
+            "searching with BM25 only", level, embedder.name, location,
+        )  # fmt: skip
+        return False
+
+
+def _fetch_chunks(conn: psycopg.Connection, chunk_ids: list[str]) -> list[Chunk]:
+    if not chunk_ids:
+        return []
+    rows = conn.execute(
+        f"SELECT chunk_id, chunk FROM {SCHEMA}.chunks WHERE chunk_id = ANY(%s::text[])", (list(chunk_ids),)
+    ).fetchall()
+    found = {cid: Chunk.from_dict(data) for cid, data in rows}
+    return [found[i] for i in chunk_ids if i in found]
+
+
+def check_embedder(meta: dict[str, Any], embedder: Embedder) -> None:
+    same = canonical_embedder(embedder.name) == canonical_embedder(meta["embedder"])
+    if not same or int(embedder.dim) != int(meta["dim"]):
+        raise IndexMismatch(
+            f"この索引は埋め込みモデル「{meta['embedder']}」（{meta['dim']}次元）で作成されています。"
+            f"「{embedder.name}」（{embedder.dim}次元）では検索できません。"
+            f"設定 YAKUBA_EMBEDDER を「{meta['embedder']}」に戻すか、`yakuba ingest --rebuild` で索引を全件作り直してください。"
+        )

@@ -124,9 +124,13 @@ class Task(ABC, Generic[In, Out]):
         """An output given without calling any model (e.g. nothing relevant found), or None to go on."""
         return None
 
+    # The setting that caps what a model may write for this task when a chat answer's `llm_max_tokens` is too
+    # small (minutes of a long meeting); None = llm_max_tokens.
+    max_tokens_setting: ClassVar[str | None] = None
+
     def max_tokens(self, settings: Settings) -> int | None:
         """The most tokens a model may write for this task; None = `settings.llm_max_tokens`."""
-        return None
+        return getattr(settings, self.max_tokens_setting) if self.max_tokens_setting else None
 
     @abstractmethod
     def prompts(self, inp: In, sources: Sources) -> tuple[str, str]:

@@ -26,7 +26,6 @@ from core.errors import YakubaError
 
 if TYPE_CHECKING:
     from assistant.backends.base import Reply
-    from assistant.config import Settings
     from assistant.minutes.transcripts import Transcript
     from assistant.router import ModelResult
     from core.model import Chunk
@@ -90,9 +89,7 @@ class MinutesTask(Task[MinutesInput, Minutes]):
     input_model: ClassVar[type[BaseModel]] = MinutesInput
     output_model: ClassVar[type[TaskOutput]] = Minutes
     schema: ClassVar[type[BaseModel] | None] = LLMMinutes
-
-    def max_tokens(self, settings: Settings) -> int | None:
-        return settings.minutes_max_tokens  # minutes of a long meeting outgrow a chat answer's ceiling
+    max_tokens_setting = "minutes_max_tokens"
 
     def gather(self, inp: MinutesInput, ctx: TaskContext) -> Sources:
         transcript = read_turns(inp)

@@ -27,7 +27,6 @@ from core.model import Chunk
 
 if TYPE_CHECKING:
     from assistant.backends.base import Reply
-    from assistant.config import Settings
     from assistant.router import ModelResult
 
 _DECISION = re.compile(
@@ -109,9 +108,7 @@ class MinutesMapTask(Task[MapInput, MapOutput]):
     input_model: ClassVar[type[BaseModel]] = MapInput
     output_model: ClassVar[type[TaskOutput]] = MapOutput
     schema: ClassVar[type[BaseModel] | None] = LLMMinutes
-
-    def max_tokens(self, settings: Settings) -> int | None:
-        return settings.minutes_max_tokens  # minutes of a long meeting outgrow a chat answer's ceiling
+    max_tokens_setting = "minutes_max_tokens"
 
     def gather(self, inp: MapInput, ctx: TaskContext) -> Sources:
         return Sources(chunks=[segment_chunk(inp)])

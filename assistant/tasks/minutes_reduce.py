@@ -25,7 +25,6 @@ from core.model import Chunk
 
 if TYPE_CHECKING:
     from assistant.backends.base import Reply
-    from assistant.config import Settings
     from assistant.router import ModelResult
 
 MERGE_STYLE = "中間統合"
@@ -132,9 +131,7 @@ class MinutesReduceTask(Task[ReduceInput, ReduceOutput]):
     input_model: ClassVar[type[BaseModel]] = ReduceInput
     output_model: ClassVar[type[TaskOutput]] = ReduceOutput
     schema: ClassVar[type[BaseModel] | None] = LLMMinutes
-
-    def max_tokens(self, settings: Settings) -> int | None:
-        return settings.minutes_max_tokens  # minutes of a long meeting outgrow a chat answer's ceiling
+    max_tokens_setting = "minutes_max_tokens"
 
     def gather(self, inp: ReduceInput, ctx: TaskContext) -> Sources:
         first, last = _range(inp)

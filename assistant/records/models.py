@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -113,6 +114,8 @@ class Conversation(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by a delete, which the owner can undo; hidden from every read while set (migration 0009).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     user: Mapped[User] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -121,6 +124,45 @@ class Conversation(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+
+class WebSession(Base):
+    """A signed-in browser session issued by the API after a key or proxy sign-in (migration 0008).
+
+    Only the SHA-256 of the session token is stored; revoking sets `revoked_at` (sign-out everywhere
+    revokes every session of the user; resetting a key does too)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ConversationAttachment(Base):
+    """A file attached to one conversation (migration 0010): read by the ingest loaders, searched only
+    within that conversation, never part of the shared index. `chunks` holds the chunk dicts
+    (`Chunk.to_dict`), `vectors` their float32 embeddings row by row (None when not embedded)."""
+
+    __tablename__ = "conversation_attachments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    classification: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    chunks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    vectors: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    embedder: Mapped[str] = mapped_column(String(100), default="")
+    dim: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Message(Base):

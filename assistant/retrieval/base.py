@@ -36,6 +36,8 @@ class Filters:
     max_classification: highest 機密性 level the caller may see (1..3); None = no ceiling.
     exclude_sources: chunks whose `source` is listed are never returned (evaluations leave the item's own
             document out); not an access rule, a scope.
+    sources: when given, only chunks whose `source` is one of these files, or lies inside one of these
+            folders (a value ending in "/"), are returned (the chat's "search only in" choice); a scope too.
     """
 
     groups: list[str] | None = None
@@ -44,9 +46,14 @@ class Filters:
     date_from: str | None = None  # ISO date, inclusive
     date_to: str | None = None  # ISO date, inclusive
     exclude_sources: list[str] | None = None  # `Chunk.source` values left out
+    sources: list[str] | None = None  # files, or folders ending in "/", to search in
 
     def allows(self, chunk: Chunk) -> bool:
         if self.exclude_sources and chunk.source in self.exclude_sources:
+            return False
+        if self.sources and not any(
+            chunk.source == s or (s.endswith("/") and chunk.source.startswith(s)) for s in self.sources
+        ):
             return False
         if self.max_classification is not None and chunk.classification > self.max_classification:
             return False

@@ -342,8 +342,9 @@ class LocalIndex:
             filters.doc_type or None,
             filters.date_from or None,
             filters.date_to or None,
+            tuple(sorted(filters.sources)) if filters.sources else None,
         )
-        mask = None if key == (None, None, None, None, None) else self._cached_mask(key, filters)
+        mask = None if key == (None,) * len(key) else self._cached_mask(key, filters)
         if filters.exclude_sources:  # differs per evaluation item: not cached, cached masks left untouched
             excluded, n = set(filters.exclude_sources), len(self._chunks)
             kept = np.fromiter((c.source not in excluded for c in self._chunks), dtype=bool, count=n)

@@ -55,6 +55,11 @@ def filter_sql(filters: Filters | None) -> tuple[str, dict[str, Any]]:
         if filters.exclude_sources:
             clauses.append("c.source <> ALL(%(exclude)s::text[])")
             params["exclude"] = list(filters.exclude_sources)
+        if filters.sources:
+            files = [s for s in filters.sources if not s.endswith("/")]
+            folders = [_like_prefix(s) for s in filters.sources if s.endswith("/")]
+            clauses.append("(c.source = ANY(%(in_files)s::text[]) OR c.source LIKE ANY(%(in_folders)s::text[]))")
+            params["in_files"], params["in_folders"] = files, folders
         if filters.max_classification is not None:
             clauses.append("c.classification <= %(ceiling)s")
             params["ceiling"] = int(filters.max_classification)
@@ -73,6 +78,11 @@ def filter_sql(filters: Filters | None) -> tuple[str, dict[str, Any]]:
             params["date_from"] = filters.date_from or None
             params["date_to"] = filters.date_to or None
     return " AND ".join(clauses) or "TRUE", params
+
+
+def _like_prefix(folder: str) -> str:
+    """A LIKE pattern matching everything under `folder` (its own % and _ taken literally)."""
+    return folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def filter_dates(chunk: Chunk) -> list[str]:

@@ -16,12 +16,12 @@ from assistant.records.models import Base
 def test_upgrade_twice_is_idempotent_and_reaches_head(db_url):
     first = init_db(db_url)
     with first.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_heads() == ("0007",)
+        assert MigrationContext.configure(conn).get_current_heads() == ("0010",)
     first.dispose()
 
     second = init_db(db_url)  # a second start must neither fail nor duplicate anything
     with second.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_heads() == ("0007",)
+        assert MigrationContext.configure(conn).get_current_heads() == ("0010",)
         assert conn.execute(text("SELECT count(*) FROM audit_chain_head")).scalar_one() == 1
         tables = set(inspect(conn).get_table_names())
     assert {
@@ -62,7 +62,7 @@ def test_simultaneous_starts_migrate_once(db_url):
     process.join()
     assert process.exitcode == 0
     with engines[0].connect() as conn:
-        assert MigrationContext.configure(conn).get_current_heads() == ("0007",)
+        assert MigrationContext.configure(conn).get_current_heads() == ("0010",)
         assert conn.execute(text("SELECT count(*) FROM audit_chain_head")).scalar_one() == 1
     for engine in engines:
         engine.dispose()

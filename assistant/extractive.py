@@ -105,6 +105,15 @@ def _terms(text: str) -> list[str]:
     return get_tokenizer().tokenize(text)
 
 
+def _asked(q_terms: set[str], words: set[str]) -> set[str]:
+    """The question words that `words` hold; a compound (交付手数料, one word to the tokenizer) also when all its
+    parts are there (a fee table saying 交付 and 手数料 apart) — the same rule as answerability's."""
+    from assistant.answerability import compound_parts
+
+    found = q_terms & words
+    return found | {t for t in q_terms - found if (parts := compound_parts(t)) and words.issuperset(parts)}
+
+
 def _ends_open(line: str) -> bool:
     """A line that looks hard-wrapped (long, no closing punctuation) continues on the next line."""
     return len(line) >= 25 and line[-1] not in TERMINATORS + CLOSERS + "：:"
@@ -297,6 +306,8 @@ def _candidates(rank: int, chunk: Chunk) -> list[_Candidate]:
     else:
         context = set()
         quoted = [(name, u) for name, text in parts.items() for u in _parts(text)]
+    # A table row is about the heading the table sits under as well (a 「手数料」 section's fee table).
+    heading = set(_terms(chunk.section[-1])) if chunk.section and not answer else set()
     out = []
     for position, (name, part) in enumerate(quoted):
         # A marker-like note in the source ("…とされる[2]") would read as a citation: it is left out.
@@ -309,7 +320,7 @@ def _candidates(rank: int, chunk: Chunk) -> list[_Candidate]:
             _Candidate(
                 unit,
                 set(_terms(unit.text)),
-                context,
+                context | heading if part.row else context,
                 record=bool(answer),
                 group=group,
                 row=part.row,
@@ -335,7 +346,7 @@ def extract(
     q_terms = set(_terms(question))
     q_weight = sum(idf(t) for t in q_terms) or 1.0
     scores = [
-        sum(idf(t) for t in q_terms & (c.own | c.context)) / q_weight / (1 + RANK_DECAY * c.unit.rank)
+        sum(idf(t) for t in _asked(q_terms, c.own | c.context)) / q_weight / (1 + RANK_DECAY * c.unit.rank)
         for c in found
     ]
     order = sorted(range(len(found)), key=lambda i: (-scores[i], found[i].unit.rank, found[i].unit.position))
@@ -387,7 +398,10 @@ def extract(
         # is kept, a loosely related one (年休の繰越し under a question on 夏季休暇) is not. A single prose
         # sentence from another chunk is exempt: on JSQuAD (first 1,000 items) applying the rule to it too
         # cost 1.4 points of containment, the answer word being new to the question by nature.
-        words = q_terms & set().union(*(found[j].own for j in take))
+        words = _asked(
+            q_terms,
+            set().union(*(found[j].own | (found[j].context if found[j].row else set()) for j in take)),
+        )
         same = [j for j in picked if found[j].unit.rank == unit.rank]
         if same and not words - covered[unit.rank]:
             continue

@@ -373,3 +373,28 @@ def test_definition_list_after_an_introducing_sentence_is_quoted_whole():
     assert quoted[0] == "交付申請は、次のいずれかの方法で行うことができます。"
     assert "証明写真機による申請：対応する街なかの証明写真機で申請します。" in quoted
     assert len([t for t in quoted if "による申請：" in t]) == 3
+
+
+def test_a_fee_table_under_its_heading_answers_a_question_with_a_compound_word():
+    # Sudachi reads the question's 交付手数料 as one word; the table says 交付 (a column) and 手数料 (its heading).
+    fees = Chunk(
+        chunk_id="c0",
+        text="| 証明書 | 窓口・郵送 | コンビニ交付 |\n| --- | --- | --- |\n| 住民票の写し | 300円 | 200円 |\n"
+        "| 印鑑登録証明書 | 300円 | 200円 |\n",
+        search_text="手数料",
+        source="fees.html",
+        title="証明書の請求",
+        section=["証明書の請求", "手数料"],
+    )
+    record = Chunk(
+        chunk_id="c1",
+        text="件名：コンビニ交付について\n回答内容：住民票の写しの交付の際に、本籍の記載の有無を選択できます。",
+        search_text="",
+        source="records.csv",
+        title="コンビニ交付について",
+        doc_type="inquiry",
+    )
+    quoted = bullets(extract("住民票の写しの交付手数料はいくらですか", [fees, record]).text)
+    assert quoted[0] == ("証明書：住民票の写し、窓口・郵送：300円、コンビニ交付：200円", 1)
+    # only the row the question names, not the whole fee table
+    assert not any("印鑑登録証明書" in text for text, _ in quoted)

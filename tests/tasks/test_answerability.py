@@ -97,3 +97,16 @@ def test_ask_refuses_with_related_documents_apart_from_citations(tmp_path):
     assert all(r.quote == "" for r in out.related)
     answerable = AskInput(question="住民票の写しの手数料はいくらですか。")
     assert [c.source for c in ASK.gather(answerable, ctx).chunks][:1] == ["手数料条例.pdf"]
+
+
+def test_a_compound_question_word_is_found_as_its_parts():
+    # 交付手数料 is one word to the index's tokenizer; a fee table says 交付 and 手数料 apart.
+    table = chunk(
+        "c9", "手数料\n| 証明書 | コンビニ交付 |\n| 住民票の写し | 200円 |", "fees.html", "証明書の請求"
+    )
+    decision = decide("住民票の写しの交付手数料はいくらですか", hits(table))
+    assert decision.answerable
+    assert decision.best is not None and decision.best.missing == []
+    # the parts must all be there: 交付 alone does not stand for 交付手数料
+    no_fee = chunk("c10", "| 証明書 | コンビニ交付 |\n| 住民票の写し | 可 |", "c.html", "コンビニ交付")
+    assert "交付手数料" in decide("住民票の写しの交付手数料はいくらですか", hits(no_fee)).passages[0].missing

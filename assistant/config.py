@@ -322,6 +322,15 @@ class Settings(BaseSettings):
         "Read by assistant.retrieval.stores; the API, CLI and evaluations do not select it yet (issue 14).",
     )
 
+    # --- sessions (issue 13) -------------------------------------------------------------------
+    session_hours: float = Field(
+        10.0,
+        gt=0,
+        le=720,
+        description="How long a browser session issued after sign-in (POST /sessions) stays valid, in hours: "
+        "the web UI keeps it in a cookie, so a reload or a new tab stays signed in until then.",
+    )
+
     # --- web UI (issue 4) ----------------------------------------------------------------------
     ui_api_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL of the Yakuba HTTP API that the Streamlit UI calls."

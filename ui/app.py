@@ -9,8 +9,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import session, texts
-from ui.client import YakubaClient
+from ui import session, session_cookie, session_texts, texts
+from ui.auth_client import SessionClient
 from ui.sections import batch, chat, conversations, documents, evals, minutes, reply, review, signin, usage
 
 SECTIONS = [
@@ -30,21 +30,36 @@ PAGES = {
 }
 
 
-def sidebar(client: YakubaClient) -> tuple[str, DeltaGenerator]:
+def account_box(client: SessionClient) -> None:
+    """Who is signed in, until when, and sign-out (here, or on every device). Behind an SSO proxy there is
+    no session to end: the proxy keeps the sign-in."""
+    account = session.account()
+    if st.session_state.get(session.PROXY_MODE):
+        st.caption(texts.SIGNED_IN_BY_PROXY.format(name=account["name"]))
+        return
+    until = session.local_time(st.session_state[session.EXPIRES])
+    st.caption(
+        texts.SIGNED_IN_AS.format(name=account["name"])
+        + "  \n"
+        + session_texts.SESSION_UNTIL.format(month=until.month, day=until.day, time=f"{until:%H:%M}")
+    )
+    if st.button(texts.SIGNOUT_BUTTON, icon=":material/logout:"):
+        signin.sign_out(client)
+    if st.button(
+        session_texts.SIGNOUT_EVERYWHERE_BUTTON,
+        icon=":material/devices:",
+        help=session_texts.SIGNOUT_EVERYWHERE_HELP,
+        type="tertiary",
+    ):
+        signin.sign_out(client, everywhere=True)
+
+
+def sidebar(client: SessionClient) -> tuple[str, DeltaGenerator]:
     """Account, menu and (in the chat) a place for the model selector above the conversation list;
     returns the chosen section and that place."""
-    account = session.account()
     with st.sidebar:
         st.markdown(f"### {texts.APP_TITLE}")
-        template = (
-            texts.SIGNED_IN_BY_PROXY if st.session_state.get(session.PROXY_MODE) else texts.SIGNED_IN_AS
-        )
-        st.caption(template.format(name=account["name"]))
-        if not st.session_state.get(session.PROXY_MODE) and st.button(
-            texts.SIGNOUT_BUTTON, icon=":material/logout:"
-        ):
-            session.sign_out()
-            st.rerun()
+        account_box(client)
         sections = SECTIONS + ([texts.SECTION_EVALS] if evals.may_evaluate(client) else [])
         section = st.radio(texts.NAV_LABEL, sections, key="section")
         st.divider()
@@ -58,7 +73,15 @@ def sidebar(client: YakubaClient) -> tuple[str, DeltaGenerator]:
 def main() -> None:
     st.set_page_config(page_title=texts.APP_TITLE, page_icon=texts.APP_ICON, layout="wide")
     signin.require_sign_in()
-    with session.client() as client:  # one connection pool per run, closed on rerun and stop too
+    token = st.session_state.get(session.TOKEN)
+    if token:  # the browser keeps the session (re-set each run: harmless, and a cleared cookie comes back)
+        session_cookie.keep(token, st.session_state[session.EXPIRES])
+    else:
+        session_cookie.forget()
+    session.keep_conversation_in_url()
+    # one connection pool per run, closed on rerun and stop too; a session the API no longer accepts
+    # (signed out on another device, expired) signs this tab out
+    with session.client() as client, session.rejection_signs_out():
         section, model_slot = sidebar(client)
         session.show_flash()
         if section == texts.SECTION_CHAT:

@@ -1,7 +1,10 @@
 """What the UI keeps per browser session (`st.session_state`), and the API client built from it.
 
-The API key lives only here, in the server-side session of one browser tab: it is never written
-back into a widget, a URL or a log.
+The API key is used once, at sign-in, to get a session token from the API (POST /sessions); only that token
+is kept, here in the server-side session of one browser tab and in the browser's cookie (`session_cookie.py`),
+so that a reload or a new tab stays signed in until the session expires. The key is never written back into
+a widget, a cookie, a URL or a log. The open conversation's id (not a secret: the API checks who may read it)
+is kept in the URL, so a reload reopens it.
 """
 
 from __future__ import annotations
@@ -9,17 +12,23 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
 from assistant.config import get_settings
 from ui import texts
-from ui.client import ApiError, Unauthorized, YakubaClient
+from ui.auth_client import SessionClient
+from ui.client import ApiError, Unauthorized
 
-API_KEY = "yakuba_api_key"
+TOKEN = "yakuba_session_token"  # the session token (never the API key); None behind an SSO proxy
+EXPIRES = "yakuba_session_expires"  # when the session ends (ISO time from the API)
+TRIED_COOKIES = "yakuba_tried_cookies"  # tokens from the cookie already tried in this tab: never retried
 ACCOUNT = "yakuba_account"  # GET /me of the signed-in user
 PROXY_MODE = "yakuba_proxy_mode"  # True when the API identified us without a key (SSO proxy)
+URL_CONVERSATION = "conversation"  # query parameter holding the open conversation's id
 CONVERSATION = "yakuba_conversation_id"
 MESSAGES = "yakuba_messages"  # the open conversation, as MessageOut-shaped dicts
 FEEDBACK_SENT = "yakuba_feedback_sent"  # message ids rated in this session
@@ -33,7 +42,8 @@ QUESTION_DRAFT = (
 )
 CHAT_ERROR = "yakuba_chat_error"  # why it failed (Japanese), shown above the chat input on the next run
 _SIGNED_IN_KEYS = (
-    API_KEY,
+    TOKEN,
+    EXPIRES,
     ACCOUNT,
     PROXY_MODE,
     CONVERSATION,
@@ -70,9 +80,16 @@ def proxy_identity() -> dict[str, str]:
     return {name: received[name] for name in names if received.get(name)}
 
 
-def client(api_key: str | None = None) -> YakubaClient:
-    """A client of the API as the signed-in user, or with `api_key` (to try one at sign-in)."""
-    return YakubaClient(api_url(), api_key or st.session_state.get(API_KEY), headers=proxy_identity())
+def client(credential: str | None = None) -> SessionClient:
+    """A client of the API as the signed-in user, or with `credential` (an API key or a session token to
+    try at sign-in)."""
+    return SessionClient(api_url(), credential or st.session_state.get(TOKEN), headers=proxy_identity())
+
+
+def user_agent() -> str:
+    """The browser's User-Agent, so the user can tell their sessions apart."""
+    value = st.context.headers.get("User-Agent")
+    return value if isinstance(value, str) else ""  # none without a browser (e.g. under AppTest)
 
 
 def question_limit() -> int:
@@ -85,11 +102,24 @@ def account() -> dict[str, Any]:
     return st.session_state[ACCOUNT]
 
 
-def sign_in(api_key: str | None, me: dict[str, Any]) -> None:
-    st.session_state[API_KEY] = api_key
+def sign_in(token: str | None, expires_at: str | None, me: dict[str, Any]) -> None:
+    """Signed in with a session `token` (None: identified by the SSO proxy, no session)."""
+    st.session_state[TOKEN] = token
+    st.session_state[EXPIRES] = expires_at
     st.session_state[ACCOUNT] = me
-    st.session_state[PROXY_MODE] = api_key is None
+    st.session_state[PROXY_MODE] = token is None
     new_conversation()
+
+
+def local_time(iso: str) -> datetime:
+    """An ISO time from the API in the browser's time zone (the server's when the browser's is unknown)."""
+    moment = datetime.fromisoformat(iso)
+    try:
+        return (
+            moment.astimezone(ZoneInfo(st.context.timezone)) if st.context.timezone else moment.astimezone()
+        )
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment.astimezone()
 
 
 def sign_out() -> None:
@@ -104,6 +134,19 @@ def new_conversation(
     st.session_state[MESSAGES] = messages or []
 
 
+def conversation_in_url() -> str | None:
+    return st.query_params.get(URL_CONVERSATION) or None
+
+
+def keep_conversation_in_url() -> None:
+    """Put the open conversation's id in the URL (or take it out), so a reload reopens it."""
+    current = st.session_state.get(CONVERSATION)
+    if current and st.query_params.get(URL_CONVERSATION) != current:
+        st.query_params[URL_CONVERSATION] = current
+    elif not current and URL_CONVERSATION in st.query_params:
+        del st.query_params[URL_CONVERSATION]
+
+
 def flash(kind: str, text: str) -> None:
     """Show `text` (kind: success | info | warning | error) at the top of the next run."""
     st.session_state[FLASH] = (kind, text)
@@ -116,13 +159,22 @@ def show_flash() -> None:
 
 
 @contextmanager
-def api_errors() -> Iterator[None]:
-    """Show API failures in Japanese; a rejected key signs the user out with an explanation."""
+def rejection_signs_out() -> Iterator[None]:
+    """A session the API no longer accepts (expired, signed out elsewhere, key reset) signs the user out
+    with an explanation."""
     try:
         yield
     except Unauthorized:
         sign_out()
         flash("warning", texts.ERROR_SESSION_EXPIRED)
         st.rerun()
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """Show API failures in Japanese; a rejected session signs the user out with an explanation."""
+    try:
+        with rejection_signs_out():
+            yield
     except ApiError as exc:
         st.error(exc.message)

@@ -26,6 +26,7 @@ from assistant.api.routes import (
     models,
     replies,
     search,
+    sessions,
     sources,
     usage,
 )
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
 
 DESCRIPTION = """Yakuba (役場): answers from the organisation's documents, with citations.
 
-Authenticate with `Authorization: Bearer <API key>` (keys are issued with `yakuba users add`), or
+Authenticate with `Authorization: Bearer <API key>` (keys are issued with `yakuba users add`), with a
+session token that POST /sessions issues after a key sign-in (`Bearer ys_...`, expiring and revocable), or
 through a configured authenticating reverse proxy. Every error has the body
 `{"error": code, "message": Japanese text for the user}`.
 """
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     body_limit = settings.max_body_kb * 1024
     for module in (account, chat, conversations, search, models, feedback, usage, audit, health, replies, sources):
         app.include_router(module.router, max_body_size=body_limit)
+    app.include_router(sessions.router, max_body_size=body_limit)
     app.include_router(documents.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
     app.include_router(batches.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
     app.include_router(minutes.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))

@@ -1,6 +1,7 @@
-"""Who is calling: an API key (`Authorization: Bearer yk_...`), or — only when enabled and only for
+"""Who is calling: an API key (`Authorization: Bearer yk_...`), a browser session issued after a key
+sign-in (`Authorization: Bearer ys_...`, see routes/sessions.py), or — only when enabled and only for
 requests coming straight from a configured proxy address — the identity headers of an
-authenticating reverse proxy.
+authenticating reverse proxy. How the caller signed in is left on `request.state.credential`.
 
 Proxy headers carry UTF-8 percent-encoded values (HTTP headers are Latin-1), e.g.
 `X-Forwarded-Groups: %E8%B2%A1%E6%94%BF%E8%AA%B2` for 財政課; plain ASCII passes unchanged. The proxy
@@ -11,17 +12,21 @@ name is refused (403, audited), so headers cannot change what a key grants. An i
 twice, a value that is not UTF-8, or a name or group with control or invisible characters (NUL, line
 breaks, zero-width or bidirectional marks) or over 100 characters is refused with 400.
 
-Failed sign-ins (wrong, revoked or disabled keys) are counted per client address; past
+Failed sign-ins (wrong, revoked or disabled keys; session tokens that were never issued) are counted per
+client address; past
 `signin_failure_limit` within `signin_failure_window_seconds` the address gets 429 with Retry-After
 and its keys are not checked until the window has moved on. Failures and the first refusal of each
 window are audited (task "signin"). The address is the direct peer, except for a request from a
 trusted proxy address (proxy mode on): then the last X-Forwarded-For entry, the address that proxy
-saw, so that one user mistyping keys behind it does not lock out everyone else.
+saw, so that one user mistyping keys behind it does not lock out everyone else. A session token that
+was issued but has expired or been revoked is refused (401, audited) without counting as a failure: it
+proves no guessing, and counting it would let every browser that kept a stale token lock out the UI host.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -34,6 +39,7 @@ from assistant.config import Settings
 from assistant.records import AuditEntry, append_audit, authenticate, get_user
 from assistant.records.models import User
 from assistant.records.users import check_name, create_proxy_user, is_key_user
+from assistant.records.web_sessions import check_web_session, is_session_token, needs_touch, touch_web_session
 from core.errors import AccessDenied, InvalidRecord
 
 if TYPE_CHECKING:
@@ -41,10 +47,23 @@ if TYPE_CHECKING:
 
 MISSING_KEY = "認証が必要です。APIキーを Authorization ヘッダー（Bearer 方式）で指定してください。"
 INVALID_KEY = "APIキーが正しくないか、無効になっています。管理者にお問い合わせください。"
+SESSION_ENDED = "サインインの有効期限が切れたか、サインアウトされています。もう一度サインインしてください。"
 PROXY_NAME_TAKEN = (
     "この利用者名はAPIキーで認証する利用者として登録されているため、プロキシ経由の認証は受け付けられません。"
     "管理者にお問い合わせください。"
 )
+
+
+@dataclass(frozen=True)
+class Credential:
+    """How the caller of a request signed in: "key", "session" (with the session's id) or "proxy"."""
+
+    kind: str
+    session_id: int | None = None
+
+
+def credential_of(request: Request) -> Credential:
+    return request.state.credential
 
 
 @lru_cache(maxsize=32)
@@ -140,7 +159,8 @@ def _proxy_user(ctx: ApiContext, request: Request, name: str, client: str) -> Us
     return user
 
 
-def _key_user(ctx: ApiContext, api_key: str, client: str) -> User:
+def _check_throttle(ctx: ApiContext, client: str) -> None:
+    """Raise RateLimited for an address past its failed sign-ins (its credentials are then not checked)."""
     settings, limiter = ctx.settings, ctx.limiter
     limit, window = settings.signin_failure_limit, settings.signin_failure_window_seconds
     refusal = limiter.signin_refusal(client, limit, window)
@@ -148,12 +168,39 @@ def _key_user(ctx: ApiContext, api_key: str, client: str) -> User:
         if limiter.first_refusal(client, window):
             _audit_signin(ctx, "", f"sign-ins throttled after {limit} failures", client)
         raise refusal
+
+
+def _failed(ctx: ApiContext, client: str, reason: str, message: str) -> AuthenticationRequired:
+    settings = ctx.settings
+    ctx.limiter.signin_failed(client, settings.signin_failure_limit, settings.signin_failure_window_seconds)
+    _audit_signin(ctx, "", reason, client)
+    return AuthenticationRequired(message)
+
+
+def _key_user(ctx: ApiContext, request: Request, api_key: str, client: str) -> User:
+    _check_throttle(ctx, client)
     with ctx.sessions() as session:
         user = authenticate(session, api_key)
     if user is None:
-        limiter.signin_failed(client, limit, window)
-        _audit_signin(ctx, "", "invalid, revoked or disabled API key", client)
-        raise AuthenticationRequired(INVALID_KEY)
+        raise _failed(ctx, client, "invalid, revoked or disabled API key", INVALID_KEY)
+    request.state.credential = Credential("key")
+    return user
+
+
+def _session_user(ctx: ApiContext, request: Request, token: str, client: str) -> User:
+    _check_throttle(ctx, client)
+    with ctx.sessions() as session:
+        check = check_web_session(session, token)
+        user = check.user
+    if check.web_session is None:
+        raise _failed(ctx, client, "unknown session token", SESSION_ENDED)
+    if user is None:  # a genuine token, no longer valid: refused, not counted as a failed sign-in
+        _audit_signin(ctx, check.web_session.user.name, f"{check.refusal} session", client)
+        raise AuthenticationRequired(SESSION_ENDED)
+    if needs_touch(check.web_session):
+        with ctx.write_sessions.begin() as session:
+            touch_web_session(session, check.web_session.id)
+    request.state.credential = Credential("session", check.web_session.id)
     return user
 
 
@@ -166,7 +213,12 @@ def resolve_user(ctx: ApiContext, request: Request, api_key: str | None) -> User
     if trusted:
         name = _header(request, settings.trusted_proxy_user_header)
         if name and name.strip():
-            return _proxy_user(ctx, request, name, client or "")
+            user = _proxy_user(ctx, request, name, client or "")
+            request.state.credential = Credential("proxy")
+            return user
     if not api_key:
         raise AuthenticationRequired(MISSING_KEY)
-    return _key_user(ctx, api_key, _signin_address(request, client or "unknown", trusted))
+    address = _signin_address(request, client or "unknown", trusted)
+    if is_session_token(api_key):
+        return _session_user(ctx, request, api_key, address)
+    return _key_user(ctx, request, api_key, address)

@@ -22,7 +22,7 @@ Offset = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Rows to skip (pa
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="API key issued with `yakuba users add` (`Authorization: Bearer yk_...`).",
+    description="An API key issued with `yakuba users add` (`Bearer yk_...`), or a browser session token from POST /sessions (`Bearer ys_...`).",
 )
 
 

@@ -51,7 +51,7 @@ class UserRateLimiter:
             return None
         retry_after = self._retry_after(item, "signin", address)
         return RateLimited(
-            f"APIキーによる認証の失敗が続いたため、この端末からの認証を一時停止しています。"
+            f"認証の失敗が続いたため、この端末からの認証を一時停止しています。"
             f"{retry_after}秒後に再度お試しください。",
             retry_after,
         )

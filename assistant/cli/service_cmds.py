@@ -16,11 +16,17 @@ from assistant.cli.options import fail
 users_app = typer.Typer(help="Manage API users and their keys.", no_args_is_help=True)
 
 
-def _sessions(lock: bool = True):
+def _engine():
     from assistant.config import get_settings
-    from assistant.records import init_db, make_session_factory
+    from assistant.records import init_db
 
-    return make_session_factory(init_db(get_settings().resolved_database_url), lock=lock)
+    return init_db(get_settings().resolved_database_url)
+
+
+def _sessions(lock: bool = True, engine=None):
+    from assistant.records import make_session_factory
+
+    return make_session_factory(engine or _engine(), lock=lock)
 
 
 def serve(
@@ -91,14 +97,60 @@ def users_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON 
         typer.echo(f"{row['name']}\tclearance {row['clearance']}\t{','.join(row['groups']) or '-'}\t{flags}")
 
 
+def _audit_users(engine, name: str, reason: str, **extra: object) -> None:
+    """One administrative change of a user, audited (task "users")."""
+    from assistant.records import AuditEntry, append_audit
+
+    append_audit(engine, AuditEntry(user=name, task="users", reason=reason, extra={"via": "cli", **extra}))
+
+
 @users_app.command("disable")
 def users_disable(name: str = typer.Argument(..., help="User to disable.")) -> None:
-    """Disable a user: their API keys stop working at once."""
+    """Disable a user: their API keys and browser sessions stop working at once (audited)."""
     from assistant.records import get_user, set_user_disabled
 
-    with _sessions().begin() as session:
+    engine = _engine()
+    with _sessions(engine=engine).begin() as session:
         user = get_user(session, name)
         if user is None:
             fail(f"no user named '{name}'")
         set_user_disabled(session, user, True)
+    _audit_users(engine, name, "disable")
     typer.echo(f"disabled user {name}")
+
+
+@users_app.command("reset-key")
+def users_reset_key(
+    name: str = typer.Argument(..., help="User whose key was lost or may have leaked."),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"name": ..., "api_key": ..., "revoked_...": n}.'
+    ),
+) -> None:
+    """Replace a user's API key: revoke all their keys and browser sessions (every signed-in browser is
+    signed out) and print one new key, shown only now. The reset is audited."""
+    from assistant.records import get_user
+    from assistant.records.users import reset_api_key
+
+    engine = _engine()
+    with _sessions(engine=engine).begin() as session:
+        user = get_user(session, name.strip())
+        if user is None:
+            fail(
+                f"利用者「{name}」は登録されていません。`yakuba users list` で利用者名を確認してください。"
+                f" (no user named '{name}')"
+            )
+        api_key, keys, web_sessions = reset_api_key(session, user)
+        name, disabled = user.name, user.disabled
+    _audit_users(engine, name, "reset_key", keys_revoked=keys, sessions_revoked=web_sessions)
+    if disabled:
+        typer.secho(
+            f"note: {name} is disabled; the new key works only once the user is enabled again", err=True
+        )
+    if as_json:
+        payload = {"name": name, "api_key": api_key, "revoked_keys": keys, "revoked_sessions": web_sessions}
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    typer.echo(
+        f"reset the key of {name}: {keys} key(s) revoked, {web_sessions} browser session(s) signed out"
+    )
+    typer.echo(f"new API key (shown only now, keep it safe): {api_key}")

@@ -143,6 +143,8 @@ class WebSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
+    user: Mapped[User] = relationship()
+
 
 class ConversationAttachment(Base):
     """A file attached to one conversation (migration 0010): read by the ingest loaders, searched only

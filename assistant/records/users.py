@@ -8,6 +8,10 @@ Two kinds of user share the table: API-key users (created with a key, `yakuba us
 an authenticating proxy names (created without any key, their groups and clearance following the
 proxy's headers). A name held by an API-key user (one with an unrevoked key) or by an administrator
 is never taken over by the proxy: see `is_key_user`.
+
+Revoking a user's keys (and so resetting them, `reset_api_key`, for a lost or leaked key) and disabling a
+user also revoke their browser sessions (`web_sessions.py`), so nothing opened with the old key stays
+signed in.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from assistant.records.models import ApiKey, User, utcnow
+from assistant.records.web_sessions import revoke_user_web_sessions
 from core.errors import InvalidRecord, RecordConflict
 
 KEY_SCHEME = "yk_"
@@ -113,7 +118,9 @@ def authenticate(session: Session, api_key: str) -> User | None:
 
 
 def revoke_api_keys(session: Session, user: User, prefix: str | None = None) -> int:
-    """Revoke `user`'s keys starting with `prefix` (all of them when None); returns how many."""
+    """Revoke `user`'s keys starting with `prefix` (all of them when None); returns how many. When any
+    key is revoked, so are all of the user's browser sessions: a session does not record which key signed
+    it in, and one opened with a leaked key must not outlive it."""
     statement = (
         update(ApiKey)
         .where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
@@ -121,7 +128,18 @@ def revoke_api_keys(session: Session, user: User, prefix: str | None = None) -> 
     )
     if prefix is not None:
         statement = statement.where(ApiKey.prefix == prefix[:PREFIX_LENGTH])
-    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+    revoked = session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+    if revoked:
+        revoke_user_web_sessions(session, user)
+    return revoked
+
+
+def reset_api_key(session: Session, user: User) -> tuple[str, int, int]:
+    """Revoke every key and browser session of `user` and issue one new key (a lost or leaked key).
+    Returns the new key's plaintext (shown once), and how many keys and sessions were revoked."""
+    sessions = revoke_user_web_sessions(session, user)
+    keys = revoke_api_keys(session, user)
+    return issue_api_key(session, user), keys, sessions
 
 
 def list_api_keys(session: Session, user: User) -> list[ApiKey]:
@@ -138,6 +156,9 @@ def list_users(session: Session) -> list[User]:
 
 
 def set_user_disabled(session: Session, user: User, disabled: bool) -> None:
-    """Disable (or re-enable) a user: a disabled user's keys stop authenticating."""
+    """Disable (or re-enable) a user: a disabled user's keys and sessions stop authenticating, and their
+    sessions are revoked (re-enabling does not bring them back)."""
     user.disabled = disabled
+    if disabled:
+        revoke_user_web_sessions(session, user)
     session.flush()

@@ -84,6 +84,8 @@ def test_openapi_declares_every_route_model_and_error(api):
         # original files of cited sources (issue 13); /open/{token} is the browser's signed link, no key
         ("GET", "/sources/{chunk_id}"), ("POST", "/sources/links"), ("GET", "/sources/{chunk_id}/file"),
         ("GET", "/sources/open/{token}"),
+        # browser sessions (issue 13)
+        ("POST", "/sessions"), ("GET", "/sessions/current"), ("DELETE", "/sessions/current"), ("DELETE", "/sessions"),
     }  # fmt: skip
     assert set(operations) == expected
     error_ref = "#/components/schemas/ErrorBody"

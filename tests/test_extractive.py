@@ -12,9 +12,9 @@ from assistant.extractive import (
     MAX_CHARS,
     MAX_PER_RECORD,
     NO_SOURCES,
-    chunk_units,
     extract,
 )
+from assistant.quote_units import chunk_units
 from core.model import Chunk
 from core.sentences import split_sentences
 

@@ -118,7 +118,8 @@ def reply_source(n: int, chunk: Chunk, quote: str = "") -> ReplySource:
 def _record_answer(chunk: Chunk) -> list[str]:
     """The sentences of a past record's 回答内容 as written in the chunk, up to WHOLE_ANSWER_CHARS."""
     from assistant.citations import MARKER
-    from assistant.extractive import chunk_units, record_parts
+    from assistant.extractive import record_parts
+    from assistant.quote_units import chunk_units
 
     kept: list[str] = []
     for unit in chunk_units(record_parts(chunk).get(ANSWER, "")):

@@ -127,7 +127,7 @@ def _features(tokens: list[str]) -> set[str]:
 
 def score_options(options: dict[str, str], chunks: list[Chunk]) -> Support:
     """Score each option against each chunk; an option's score is that of its best chunk."""
-    from assistant.extractive import chunk_units
+    from assistant.quote_units import chunk_units
     from assistant.retrieval.tokenizer import get_tokenizer
 
     tokenizer = get_tokenizer()
@@ -160,7 +160,7 @@ def score_options(options: dict[str, str], chunks: list[Chunk]) -> Support:
 
 def _best_sentence(option: str, chunk: Chunk) -> str | None:
     """The sentence of `chunk` sharing most of the option's words (quoted as the evidence)."""
-    from assistant.extractive import chunk_units
+    from assistant.quote_units import chunk_units
     from assistant.retrieval.tokenizer import get_tokenizer
 
     tokenizer = get_tokenizer()

@@ -55,7 +55,7 @@ def _quoted(text: str) -> list[tuple[str, int]]:
 
 
 def _verbatim(quote: str, chunk_text: str) -> bool:
-    from assistant.extractive import chunk_units
+    from assistant.quote_units import chunk_units
 
     plain = strip_markers(chunk_text)
     return bool(quote) and (quote in plain or quote in chunk_units(plain))

@@ -53,6 +53,9 @@ _SIGNED_IN_KEYS = (
     EVAL_REPORT,
     QUESTION_DRAFT,
     CHAT_ERROR,
+    "yakuba_conversation_search",  # ui/sections/conversations.py: search, undo notice, open dialog
+    "yakuba_conversation_undo",
+    "yakuba_conversation_dialog",
 )
 
 

@@ -24,6 +24,10 @@ from assistant.records.conversations import (
     get_conversation,
     list_conversations,
     list_messages,
+    purge_deleted_conversations,
+    rename_conversation,
+    restore_conversation,
+    trash_conversation,
 )
 from assistant.records.db import create_db_engine, init_db, make_session_factory
 from assistant.records.feedback import add_feedback, list_feedback
@@ -70,8 +74,12 @@ __all__ = [
     "list_messages",
     "list_users",
     "make_session_factory",
+    "purge_deleted_conversations",
+    "rename_conversation",
+    "restore_conversation",
     "revoke_api_keys",
     "set_user_disabled",
+    "trash_conversation",
     "usage_summary",
     "verify_audit_chain",
 ]

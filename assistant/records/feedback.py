@@ -1,5 +1,6 @@
 """Ratings of answers. A user rates only messages in their own conversations; rating a message
-again replaces the earlier rating. Functions flush; the caller commits."""
+again replaces the earlier rating. A deleted conversation's messages and ratings are absent (until it is
+restored). Functions flush; the caller commits."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ def add_feedback(
     message = session.get(Message, message_id)
     if message is None:
         raise RecordNotFound("評価の対象となる回答が見つかりません。")
-    owner_id = session.scalar(select(Conversation.user_id).where(Conversation.id == message.conversation_id))
-    if owner_id != actor.id:
+    conversation = session.get(Conversation, message.conversation_id)
+    if conversation is None or conversation.deleted_at is not None:  # a deleted conversation is gone
+        raise RecordNotFound("評価の対象となる回答が見つかりません。")
+    if conversation.user_id != actor.id:
         raise AccessDenied("ご自身の会話の回答のみ評価できます。")
     feedback = session.scalar(
         select(Feedback).where(Feedback.message_id == message_id, Feedback.user_id == actor.id)
@@ -47,6 +50,8 @@ def list_feedback(
     statement = (
         select(Feedback, Message)
         .join(Message, Message.id == Feedback.message_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.deleted_at.is_(None))
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .limit(limit)
     )

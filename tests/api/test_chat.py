@@ -42,7 +42,7 @@ def test_chat_answers_with_citations_and_stores_the_turn(api):
     assert conversation["messages"][1]["citations"] == body["citations"]
     assert [c["id"] for c in api.get("/conversations", "bob").json()] == [body["conversation_id"]]
 
-    assert api.delete(f"/conversations/{body['conversation_id']}", "bob").status_code == 204
+    assert api.delete(f"/conversations/{body['conversation_id']}", "bob").status_code == 200
     assert api.get(f"/conversations/{body['conversation_id']}", "bob").status_code == 404
 
 

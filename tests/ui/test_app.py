@@ -163,11 +163,14 @@ def test_conversations_can_be_reopened_and_deleted(app, live_api):
     assert [m.name for m in app.chat_message] == ["user", "assistant"]
     assert "週2日" in "\n".join(str(e.value) for e in app.chat_message[1].markdown)
 
-    delete = app.sidebar.button[[b.label for b in app.sidebar.button].index(title) + 1]
-    delete.click().run()
-    assert texts.CONVERSATION_DELETED in [s.value for s in app.success]
+    cid = app.session_state["yakuba_conversation_id"]
+    next(b for b in app.button if b.key == f"delete-{cid}").click().run()  # asks first (st.dialog)
+    assert title in [b.label for b in app.sidebar.button]
+    next(b for b in app.button if b.key == "conversation-delete-confirm").click().run()
     assert title not in [b.label for b in app.sidebar.button]
     assert not app.chat_message
+    next(b for b in app.button if b.key == "conversation-undo-button").click().run()  # 元に戻す
+    assert title in [b.label for b in app.sidebar.button]
 
 
 def test_documents_page_lists_what_the_user_may_see_and_upload_only_for_uploaders(app, live_api):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import session, session_cookie, session_texts, texts
+from ui import session, session_cookie, session_texts, style, texts
 from ui.auth_client import SessionClient
 from ui.sections import batch, chat, conversations, documents, evals, minutes, reply, review, signin, usage
 
@@ -72,6 +72,7 @@ def sidebar(client: SessionClient) -> tuple[str, DeltaGenerator]:
 
 def main() -> None:
     st.set_page_config(page_title=texts.APP_TITLE, page_icon=texts.APP_ICON, layout="wide")
+    style.page_style()
     signin.require_sign_in()
     token = st.session_state.get(session.TOKEN)
     if token:  # the browser keeps the session (re-set each run: harmless, and a cleared cookie comes back)

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ui import reply_texts as rt
-from ui import session, style
+from ui import session
 from ui.client import YakubaClient
 from ui.sections import reply_view
 from ui.sections.reply import choose_model
@@ -25,7 +25,6 @@ MIMES = {
 
 
 def render_upload(client: YakubaClient) -> None:
-    style.japanese_uploader()
     backend, fallback = choose_model(client, "yakuba_batch_backend")
     with st.form("batch-upload", clear_on_submit=True):
         upload = st.file_uploader(rt.BATCH_UPLOAD_LABEL, type=["csv", "xlsx", "jsonl"])

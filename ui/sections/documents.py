@@ -1,5 +1,6 @@
-"""Documents: the sources the user may see and, for users permitted to upload, an upload form that
-sends the files one at a time (so the progress bar follows real work) and shows the ingest summary."""
+"""Documents: the sources the user may see (title, type, labels, date; no folder names), for users permitted
+to upload an upload form that sends the files one at a time (so the progress bar follows real work) and shows
+the ingest summary, and for administrators delete, replace and reclassify (ui/sections/documents_admin.py)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,60 @@ from typing import Any
 
 import streamlit as st
 
-from ui import session, style, texts
+from ui import docsusage_texts, session, style, texts
 from ui.client import ApiError, Unauthorized, Unreachable, YakubaClient
+from ui.sections import documents_admin
 
 COUNTS = ("files_ingested", "files_unchanged", "files_skipped", "files_failed", "chunks_added")
 
 
-def render_list(client: YakubaClient) -> None:
-    st.subheader(texts.DOCUMENTS_LIST_HEADER)
-    documents = client.documents()["documents"]
-    if not documents:
-        st.info(texts.DOCUMENTS_NONE)
-        return
-    rows = [
+def when(document: dict[str, Any]) -> str:
+    """The update date of an uploaded file (the user's calendar day); files registered with the CLI say so."""
+    if not document["updated_at"]:
+        return docsusage_texts.NOT_UPLOADED
+    return docsusage_texts.DATE.format(session.local_time(document["updated_at"]))
+
+
+def table_rows(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per file: its title, the labels that decide who reads it, when it changed; no folder names."""
+    columns = texts.DOCUMENTS_COLUMNS
+    return [
         {
-            texts.DOCUMENTS_COLUMNS["title"]: d["title"],
-            texts.DOCUMENTS_COLUMNS["source"]: d["source"],
-            texts.DOCUMENTS_COLUMNS["doc_type"]: texts.DOC_TYPES.get(d["doc_type"], d["doc_type"]),
-            texts.DOCUMENTS_COLUMNS["classification"]: texts.CLASSIFICATION.format(d["classification"]),
-            texts.DOCUMENTS_COLUMNS["chunks"]: d["chunks"],
+            columns["title"]: d["title"],
+            columns["doc_type"]: texts.DOC_TYPES.get(d["doc_type"], d["doc_type"]),
+            columns["classification"]: texts.CLASSIFICATION.format(d["classification"]),
+            columns["groups"]: "、".join(d["groups"]) or docsusage_texts.EVERYONE,
+            columns["updated"]: when(d),
+            columns["file_name"]: d["file_name"],
+            columns["chunks"]: d["chunks"],
         }
         for d in documents
     ]
-    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def column_config() -> dict[str, Any]:
+    """Widths (px) that keep title, type, 機密性, 閲覧範囲 and date on screen in the main area at 1366 px
+    (about 1000 px beside the sidebar); the file name and the 分割数 come after them."""
+    columns = texts.DOCUMENTS_COLUMNS
+    text = st.column_config.TextColumn
+    return {
+        columns["title"]: text(width=320),
+        columns["doc_type"]: text(width=110),
+        columns["classification"]: text(width=70),
+        columns["groups"]: text(width=120),
+        columns["updated"]: text(width=110),
+        columns["file_name"]: text(width=220),
+        columns["chunks"]: st.column_config.NumberColumn(width=70, help=docsusage_texts.CHUNKS_HELP),
+    }
+
+
+def render_list(documents: list[dict[str, Any]]) -> None:
+    st.subheader(texts.DOCUMENTS_LIST_HEADER)
+    if not documents:
+        st.info(texts.DOCUMENTS_NONE)
+        return
+    st.caption(docsusage_texts.LIST_CAPTION)
+    st.dataframe(table_rows(documents), hide_index=True, width="stretch", column_config=column_config())
 
 
 def merge_summaries(summaries: list[dict[str, Any]], issues: list[dict[str, str]]) -> dict[str, Any]:
@@ -82,9 +114,12 @@ def upload(client: YakubaClient, files: list[Any], classification: int, groups: 
 
 
 def render_upload(client: YakubaClient, account: dict[str, Any]) -> None:
-    st.subheader(texts.UPLOAD_HEADER)
+    """The upload form, folded (the list below is what most visits are for); its summary shows under it."""
     style.japanese_uploader()
-    with st.form("upload", clear_on_submit=True):
+    with (
+        st.expander(texts.UPLOAD_HEADER, icon=":material/upload_file:"),
+        st.form("upload", clear_on_submit=True),
+    ):
         files = st.file_uploader(texts.UPLOAD_LABEL, accept_multiple_files=True)
         levels = list(range(1, account["clearance"] + 1))
         classification = st.selectbox(
@@ -113,4 +148,7 @@ def render(client: YakubaClient) -> None:
             render_upload(client, account)
         else:
             st.caption(texts.UPLOAD_NOT_PERMITTED)
-        render_list(client)
+        documents = client.documents()["documents"]
+        render_list(documents)
+        if account["is_admin"] and documents:
+            documents_admin.render(client, account, documents)

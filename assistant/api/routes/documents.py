@@ -1,7 +1,8 @@
 """Documents: the sources the caller may see, and uploads ingested into the index.
 
-An upload is kept under `$YAKUBA_HOME/uploads/<upload id>/` and ingested as that folder, so its
-source name (`<upload id>/<file name>`) never collides with another upload of the same file name.
+Each uploaded file is kept in a folder of its own, `$YAKUBA_HOME/uploads/<upload id>/`, ingested as that folder,
+so its source name (`<upload id>/<file name>`) never collides with another upload of the same file name, and an
+administrator can delete, replace or reclassify it alone (assistant/document_admin.py).
 
 The files are parsed (in worker processes under the ingest limits, see ingest/sandbox.py) before the upload
 lock is taken: a slow or hostile file delays only its own request, never another user's upload.
@@ -9,21 +10,35 @@ lock is taken: a slow or hostile file delays only its own request, never another
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import Path as Path_
 
 from assistant.api.access import may_see
 from assistant.api.context import ApiContext
-from assistant.api.deps import ContextDep, CurrentUser, RateLimitedUser
+from assistant.api.deps import AdminUser, ContextDep, CurrentUser, RateLimitedUser
+from assistant.api.docsusage_schemas import DocumentActionOut, LabelsOut, ReclassifyIn
 from assistant.api.errors import IngestFailed, InvalidInput, error_responses
 from assistant.api.schemas import DocumentList, DocumentOut, IngestSummaryOut
+from assistant.document_admin import (
+    UPLOAD_ID,
+    ActionResult,
+    DocumentAdmin,
+    new_upload_id,
+    upload_file,
+    upload_parts,
+    uploaded_at,
+)
 from assistant.records.models import User
 from core.errors import AccessDenied, FileTooLarge, UnsupportedFile
+
+if TYPE_CHECKING:
+    from core.model import Chunk
+    from ingest.summary import IngestSummary
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart headers and form fields around the files
@@ -40,19 +55,38 @@ def list_documents(user: CurrentUser, ctx: ContextDep) -> DocumentList:
     """Source files with at least one chunk the caller may see (nothing is said about the others)."""
     store = ctx.stores.get_or_none()
     found: dict[str, DocumentOut] = {}
+    records: dict[str, set[tuple]] = {}
     for chunk in store.chunks if store is not None else []:
         if not may_see(user, chunk):
             continue
         entry = found.get(chunk.source)
         if entry is None:
-            found[chunk.source] = DocumentOut(
-                source=chunk.source, title=chunk.title, doc_type=chunk.doc_type,
-                classification=chunk.classification, chunks=1,
-            )  # fmt: skip
+            found[chunk.source] = _document(ctx, chunk)
         else:
             entry.chunks += 1
             entry.classification = max(entry.classification, chunk.classification)
-    return DocumentList(documents=sorted(found.values(), key=lambda d: d.source))
+        if chunk.doc_type == "inquiry":  # a long record may take several chunks: count records, not chunks
+            records.setdefault(chunk.source, set()).add(tuple(sorted(chunk.fields.items())) or (chunk.title,))
+    for source, seen in records.items():
+        entry = found[source]
+        entry.records = len(seen)
+        entry.title = RECORDS_TITLE.format(name=entry.file_name, count=len(seen))
+    return DocumentList(documents=sorted(found.values(), key=lambda d: (d.uploaded_at is None, d.source)))
+
+
+RECORDS_TITLE = "{name}（照会記録 {count}件）"
+
+
+def _document(ctx: ApiContext, chunk: Chunk) -> DocumentOut:
+    """A file as the listing shows it: no folder names (an upload's id is its date, shown as such)."""
+    upload = upload_parts(chunk.source)
+    path = upload_file(ctx.settings.home, chunk.source) if upload else None
+    return DocumentOut(
+        source=chunk.source, title=chunk.title, file_name=PurePosixPath(chunk.source).name,
+        doc_type=chunk.doc_type, classification=chunk.classification, groups=sorted(chunk.groups), chunks=1,
+        uploaded=path is not None, uploaded_at=uploaded_at(upload[0]) if path else None,
+        updated_at=datetime.fromtimestamp(path.stat().st_mtime, UTC) if path else None,
+    )  # fmt: skip
 
 
 def _check_rights(ctx: ApiContext, user: User, classification: int, groups: tuple[str, ...]) -> None:
@@ -125,11 +159,10 @@ def upload_documents(
     labels = Labels(classification=classification, groups=parse_groups(groups))
     _check_rights(ctx, user, labels.classification, labels.groups)
     names = [_file_name(ctx, upload) for upload in files]
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = ctx.settings.home / "uploads" / f"{stamp}-{secrets.token_hex(4)}"
-    folder.mkdir(parents=True)
+    folders = [ctx.settings.home / "uploads" / new_upload_id() for _ in names]  # one folder per file
     try:
-        for name, upload in zip(names, files, strict=True):
+        for folder, name, upload in zip(folders, names, files, strict=True):
+            folder.mkdir(parents=True)
             with (folder / name).open("wb") as out:
                 shutil.copyfileobj(upload.file, out)
         settings = ctx.settings
@@ -137,18 +170,31 @@ def upload_documents(
             settings, ctx.stores.index_dir, labels,
             embedder=ctx.stores.ingest_embedder(), max_file_mb=settings.max_upload_mb,
         )  # fmt: skip
-        prepared = pipeline.prepare([folder])  # parsed in worker processes, before the lock
+        prepared = pipeline.prepare(folders)  # parsed in worker processes, before the lock
         with ctx.upload_lock:  # one ingest at a time writes the next index generation
-            summary = pipeline.run([folder], prepared=prepared)
+            summary = pipeline.run(folders, prepared=prepared)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
         raise
+    kept = {source.partition("/")[0] for source in _ingested(summary, folders)}
+    for folder in folders:
+        if folder.name not in kept:  # nothing of it reached the index
+            shutil.rmtree(folder, ignore_errors=True)
     if summary.files_ingested == 0:
-        shutil.rmtree(folder, ignore_errors=True)
         reasons = "; ".join(
             f"{i.source.partition('/')[2]}: {i.reason}" for i in summary.failed + summary.skipped
         )
         raise IngestFailed(f"ファイルを登録できませんでした（{reasons or '抽出できる本文がありません'}）。")
+    return summary_out(ctx, user, summary)
+
+
+def _ingested(summary: IngestSummary, folders: list[Path]) -> set[str]:
+    issues = {i.source for i in summary.failed + summary.skipped}
+    return {f"{f.name}/{p.name}" for f in folders for p in f.iterdir()} - issues
+
+
+def summary_out(ctx: ApiContext, user: User, summary: IngestSummary) -> IngestSummaryOut:
     data = summary.to_dict()
     data.pop("index_dir")  # a server path: not the client's business
     store = ctx.stores.get_or_none()
@@ -157,3 +203,68 @@ def upload_documents(
         sum(1 for chunk in store.chunks if may_see(user, chunk)) if store is not None else 0
     )
     return IngestSummaryOut(**data)
+
+
+# --- administrators: delete, replace, reclassify an uploaded file --------------------------------------------
+# The file is named by its upload id and file name (its source is `<upload id>/<file name>`); files ingested
+# with the CLI from other folders answer 409 with how to change them there (see assistant/document_admin.py).
+
+UploadId = Annotated[
+    str, Path_(pattern=UPLOAD_ID.pattern, description="The upload id (first part of `source`).")
+]
+FileName = Annotated[str, Path_(min_length=1, max_length=MAX_NAME_BYTES, description="The file name.")]
+ACTION_ERRORS = error_responses(401, 403, 404, 409, 413, 422, 503)
+
+
+def _action_out(ctx: ApiContext, user: User, result: ActionResult) -> DocumentActionOut:
+    return DocumentActionOut(
+        action=result.action, file_name=result.file_name, old=LabelsOut(**result.old),
+        new=LabelsOut(**result.new) if result.new else None, summary=summary_out(ctx, user, result.summary),
+    )  # fmt: skip
+
+
+@router.delete("/{upload_id}/{name}", response_model=DocumentActionOut, responses=ACTION_ERRORS)
+def delete_document(
+    user: AdminUser, ctx: ContextDep, upload_id: UploadId, name: FileName
+) -> DocumentActionOut:
+    """Delete an uploaded file: it leaves the uploads folder and the index (administrators; audited)."""
+    return _action_out(ctx, user, DocumentAdmin(ctx, user, upload_id, name).delete())
+
+
+@router.put("/{upload_id}/{name}", response_model=DocumentActionOut, responses=ACTION_ERRORS)
+def replace_document(
+    user: AdminUser,
+    ctx: ContextDep,
+    upload_id: UploadId,
+    name: FileName,
+    file: Annotated[UploadFile, File(description="The new version; its name must be the file's name.")],
+) -> DocumentActionOut:
+    """Replace an uploaded file by a new version of the same name, ingested with the same labels
+    (administrators; audited). A new version that cannot be read leaves the old one in place (422)."""
+    given = _file_name(ctx, file)
+    if given != name:
+        raise InvalidInput(
+            f"差し替えるファイルの名前（{given}）が元のファイル名（{name}）と異なります。"
+            "同じ名前のファイルを選んでください。別の文書は新規に登録してください。",
+            [
+                {
+                    "loc": ["body", "file"],
+                    "msg": "file name differs from the document's",
+                    "type": "value_error",
+                }
+            ],
+        )
+    return _action_out(ctx, user, DocumentAdmin(ctx, user, upload_id, name).replace(file.file))
+
+
+@router.patch("/{upload_id}/{name}", response_model=DocumentActionOut, responses=ACTION_ERRORS)
+def reclassify_document(
+    user: AdminUser, ctx: ContextDep, upload_id: UploadId, name: FileName, body: ReclassifyIn
+) -> DocumentActionOut:
+    """Change the 機密性 (up or down, within the administrator's clearance) and access groups of an uploaded
+    file; the index is updated before the answer (administrators; audited with the old and new labels)."""
+    from ingest.labels import Labels
+
+    _check_rights(ctx, user, body.classification, tuple(body.groups))
+    labels = Labels(classification=body.classification, groups=tuple(body.groups))
+    return _action_out(ctx, user, DocumentAdmin(ctx, user, upload_id, name).reclassify(labels))

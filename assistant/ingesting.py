@@ -8,7 +8,6 @@ location (Bedrock embeddings) is refused before any of its text is sent.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,21 +24,19 @@ if TYPE_CHECKING:
 Progress = Callable[[Iterable, str, int], Iterable]
 
 
-def existing_embedder(index_dir: Path | str) -> str | None:
-    """The embedder address the live index was built with (as its manifest says), or None without an index."""
-    from assistant.retrieval.generations import MANIFEST, current_generation
+def existing_embedder(settings: Settings, index_dir: Path | str | None = None) -> str | None:
+    """The embedder address the configured index (or the folder `index_dir`) was built with, as its manifest
+    (or, on PostgreSQL, its meta row) says; None while nothing was ingested."""
+    from assistant.retrieval.stores import built_with
 
-    generation = current_generation(index_dir)
-    if generation is None or not (generation / MANIFEST).is_file():
-        return None
-    return json.loads((generation / MANIFEST).read_text(encoding="utf-8"))["embedder"]["name"]
+    return built_with(settings, index_dir)
 
 
-def embedder_for(settings: Settings, index_dir: Path | str, address: str | None = None) -> Embedder:
+def embedder_for(settings: Settings, index_dir: Path | str | None = None, address: str | None = None) -> Embedder:
     """`address`, else the embedder the index was built with (new chunks must match it), else the configured one."""
     from assistant.backends.embedders import get_embedder
 
-    return get_embedder(address or existing_embedder(index_dir) or settings.embedder)
+    return get_embedder(address or existing_embedder(settings, index_dir) or settings.embedder)
 
 
 def load_limits(settings: Settings) -> LoadLimits:
@@ -58,7 +55,7 @@ def load_limits(settings: Settings) -> LoadLimits:
 
 def build_pipeline(
     settings: Settings,
-    index_dir: Path | str,
+    index_dir: Path | str | None,
     labels: Labels,
     *,
     embedder: Embedder | str | None = None,
@@ -66,11 +63,12 @@ def build_pipeline(
     max_file_mb: float | None = None,
     progress: Progress | None = None,
 ) -> IngestPipeline:
-    """An ingest run into the local index at `index_dir`, under `settings.classification_policy`.
+    """An ingest run into the configured index (`index_dir` None: the PostgreSQL index when `index_url` is set,
+    else the local folder) or into the local folder `index_dir`, under `settings.classification_policy`.
 
     `embedder` is an embedder object, an address, or None for the index's own (else `settings.embedder`);
     `max_file_mb` defaults to `settings.max_file_mb` (the API passes its upload limit)."""
-    from assistant.retrieval.local_target import LocalIndexTarget
+    from assistant.retrieval.stores import index_target
 
     if embedder is None or isinstance(embedder, str):
         embedder = embedder_for(settings, index_dir, embedder)
@@ -84,4 +82,4 @@ def build_pipeline(
         limits=load_limits(settings),
     )
     loader = shared_pool(settings.ingest_workers)  # worker processes kept and reused across runs
-    return IngestPipeline(LocalIndexTarget(index_dir), embedder, options, progress=progress, loader=loader)
+    return IngestPipeline(index_target(settings, index_dir), embedder, options, progress=progress, loader=loader)

@@ -301,9 +301,10 @@ def _store(suite: Suite, dataset: Dataset, settings: Settings, index_dir: Path |
     if where == "sample":
         folder = _sample_index(settings)
         return LocalIndex.open(folder, alpha=settings.fusion_alpha, pool=settings.candidate_pool)
-    return LocalIndex.open(
-        index_dir or settings.resolved_index_dir, alpha=settings.fusion_alpha, pool=settings.candidate_pool
-    )
+    from assistant.retrieval.stores import open_index
+
+    # no --index: the configured index (the PostgreSQL one when YAKUBA_INDEX_URL is set)
+    return open_index(settings, index_dir, alpha=settings.fusion_alpha, pool=settings.candidate_pool)
 
 
 def _sample_index(settings: Settings) -> Path:

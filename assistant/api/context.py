@@ -6,6 +6,7 @@ its parts to the routes.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,47 +25,88 @@ if TYPE_CHECKING:
     from assistant.records import DbAuditSink
     from assistant.retrieval.base import Embedder
     from assistant.retrieval.local_store import LocalIndex
+    from assistant.retrieval.pg_store import PgIndex
     from assistant.tasks.runner import Runner
+
+log = logging.getLogger(__name__)
 
 
 class StoreProvider:
-    """The live index generation, reopened when an ingest (an upload, or `yakuba ingest` in
-    another process) has switched to a new one."""
+    """The index this API searches.
+
+    Local folder: the live generation, reopened when an ingest (an upload, or `yakuba ingest` in another
+    process) has switched to a new one.
+    PostgreSQL (`index_url`): reads are live (every search sees what is committed, whichever replica or
+    worker wrote it), so one `PgIndex` and one connection pool serve the process. The index is opened again
+    only when its meta row names another embedder, dimension, tokenizer or format (a rebuild), so the
+    embedder it holds always matches the stored vectors.
+    """
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.index_dir = Path(settings.resolved_index_dir)
+        self.index_url = settings.index_url
+        # None with PostgreSQL: `build_pipeline(settings, None, …)` then writes the configured index
+        self.index_dir = None if settings.index_url else Path(settings.resolved_index_dir)
         self.embedder = embedder
-        self._index: LocalIndex | None = None
+        self._index: LocalIndex | PgIndex | None = None
+        self._opened_as: object = None  # the generation folder, or the meta identity, the index was opened at
+        self._engine: Engine | None = None  # PostgreSQL: this process's pool, kept across reopenings
         self._lock = threading.Lock()
 
+    def _live(self) -> object:
+        """What identifies the index to search now (None: nothing ingested yet)."""
+        if self.index_url is None:
+            from assistant.retrieval.generations import current_generation
+
+            return current_generation(self.index_dir)
+        if self._engine is None:  # before the first opening: a short connection (`vector` may not exist yet)
+            from assistant.retrieval.stores import pg_meta
+
+            meta = pg_meta(self.index_url)
+        else:
+            from assistant.retrieval.pg_schema import read_meta
+            from assistant.retrieval.pg_store import connection
+            from assistant.retrieval.stores import reaching
+
+            with reaching(self.index_url), connection(self._engine) as conn:
+                meta = read_meta(conn)
+        return None if meta is None else tuple(meta[k] for k in ("format_version", "embedder", "dim", "tokenizer"))
+
     def present(self) -> bool:
-        from assistant.retrieval.generations import current_generation
+        try:
+            return self._live() is not None
+        except IndexNotFound as exc:  # the index database cannot be reached
+            log.warning("index not reachable: %s", exc.message)
+            return False
 
-        return current_generation(self.index_dir) is not None
-
-    def get(self) -> LocalIndex:
+    def get(self) -> LocalIndex | PgIndex:
         """The current index; raises IndexNotFound when nothing was ingested yet."""
-        from assistant.retrieval.generations import current_generation
-        from assistant.retrieval.local_store import LocalIndex
+        from assistant.retrieval.stores import open_index
 
-        live = current_generation(self.index_dir)
+        live = self._live()
         if live is None:
             raise IndexNotFound(
                 "検索対象の文書がまだ登録されていません。管理者に文書の登録を依頼してください。"
             )
         with self._lock:
-            if self._index is None or self._index.path != live:
-                self._index = LocalIndex.open(
-                    self.index_dir,
+            if self._index is None or self._opened_as != live:
+                if self.index_url is not None and self._engine is None:
+                    from assistant.retrieval.pg_store import engine_for
+
+                    self._engine = engine_for(self.index_url)
+                self._index = open_index(
+                    self.settings,
+                    None,
                     self.embedder,
                     alpha=self.settings.fusion_alpha,
                     pool=self.settings.candidate_pool,
                     policy=self.settings.classification_policy,  # may a query go to the embedder?
+                    engine=self._engine,
                 )
+                self._opened_as = live
             return self._index
 
-    def get_or_none(self) -> LocalIndex | None:
+    def get_or_none(self) -> LocalIndex | PgIndex | None:
         try:
             return self.get()
         except IndexNotFound:
@@ -77,6 +119,10 @@ class StoreProvider:
         from assistant.ingesting import embedder_for
 
         return embedder_for(self.settings, self.index_dir)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 class BackendStatus:
@@ -137,6 +183,7 @@ class ApiContext:
 
     def close(self) -> None:
         self.chat_executor.shutdown(wait=False, cancel_futures=True)
+        self.stores.close()
         self.engine.dispose()
 
 

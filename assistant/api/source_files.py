@@ -19,12 +19,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from assistant.api.access import may_see
+from assistant.retrieval.stores import chunks_of
 from core.errors import RecordNotFound
 
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.records.models import User
     from assistant.retrieval.local_store import LocalIndex
+    from assistant.retrieval.pg_store import PgIndex
     from core.model import Chunk
 
 NOT_FOUND = "指定された資料の原本は見つかりません。資料の所管課又は管理者にお問い合わせください。"
@@ -105,13 +107,13 @@ def _resolve(settings: Settings, source: str) -> Path | None:
     return None
 
 
-def find_source_file(settings: Settings, store: LocalIndex, user: User, chunk_id: str) -> SourceFile:
+def find_source_file(settings: Settings, store: LocalIndex | PgIndex, user: User, chunk_id: str) -> SourceFile:
     """The original file of chunk `chunk_id` for `user`; RecordNotFound (one message for every reason)."""
     found = store.get([chunk_id]) if chunk_id else []
     if not found:
         raise RecordNotFound(NOT_FOUND)
     chunk = found[0]
-    siblings = [c for c in store.chunks if c.source == chunk.source]
+    siblings = chunks_of(store, chunk.source)  # on PostgreSQL one indexed query, not a scan of the index
     if not all(may_see(user, c) for c in siblings):
         raise RecordNotFound(NOT_FOUND)
     entry = (store.manifest.get("files") or {}).get(chunk.source)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from assistant.cli.options import IndexOption, fail, index_dir
+from assistant.cli.options import IndexOption, fail
 
 
 def _progress(iterable, desc: str, total: int):
@@ -26,17 +26,17 @@ def ingest(
     report: Path | None = typer.Option(None, "--report", help="Where to write the JSON summary."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Ingest documents and inquiry records into the index (incremental)."""
+    """Ingest documents and inquiry records into the index (incremental): the local folder, or the PostgreSQL
+    index of YAKUBA_INDEX_URL (one transaction per file)."""
     from assistant.config import get_settings
     from assistant.ingesting import build_pipeline
     from core.errors import YakubaError
     from ingest.labels import Labels, check_level, parse_groups
 
     settings = get_settings()
-    target = index_dir(index)
     try:
         labels = Labels(check_level(classification), parse_groups(groups))
-        pipeline = build_pipeline(settings, target, labels, embedder=embedder, rebuild=rebuild,
+        pipeline = build_pipeline(settings, index, labels, embedder=embedder, rebuild=rebuild,  # None: configured
                                   progress=None if quiet else _progress)
         summary = pipeline.run(paths)
     except YakubaError as exc:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from assistant.cli.options import IndexOption, fail, index_dir
+from assistant.cli.options import IndexOption, fail
 
 
 def search(
@@ -19,10 +19,10 @@ def search(
     date_to: str | None = typer.Option(None, "--to", help="Only chunks dated on/before this date (ISO or 和暦)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
-    """Search the index (hybrid BM25 + dense)."""
+    """Search the index (hybrid BM25 + dense): the local folder, or the PostgreSQL index of YAKUBA_INDEX_URL."""
     from assistant.config import get_settings
     from assistant.retrieval.base import Filters
-    from assistant.retrieval.local_store import LocalIndex
+    from assistant.retrieval.stores import open_index
     from core.errors import YakubaError
     from core.wareki import parse_date
 
@@ -38,7 +38,8 @@ def search(
         fail("--type must be 'policy' or 'inquiry'")
     filters = Filters(doc_type=doc_type, date_from=_date(date_from), date_to=_date(date_to))
     try:
-        store = LocalIndex.open(index_dir(index), policy=get_settings().classification_policy)
+        settings = get_settings()
+        store = open_index(settings, index, policy=settings.classification_policy)  # no --index: the configured one
         hits = store.search(query, k=k, filters=filters)
     except YakubaError as exc:
         fail(exc.message)

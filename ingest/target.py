@@ -17,19 +17,12 @@ if TYPE_CHECKING:
 
 
 class PreviousGeneration(Protocol):
-    """The live index generation an incremental run builds on."""
+    """The live index generation an incremental run builds on. Nothing here reads the index whole: a run
+    that changes one file costs what that file costs."""
 
     @property
     def manifest(self) -> dict[str, Any]:
         """Its manifest; `manifest["files"]` is the pipeline's per-source record of the run that wrote it."""
-        ...
-
-    @property
-    def chunks(self) -> list[Chunk]: ...
-
-    @property
-    def vectors(self) -> np.ndarray:
-        """Row i is the embedding of `chunks[i].search_text`."""
         ...
 
     @property
@@ -41,6 +34,30 @@ class PreviousGeneration(Protocol):
     def generation(self) -> str | None:
         """The generation's name, reported in the ingest summary."""
         ...
+
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks it holds."""
+        ...
+
+    def stored(self, sources: set[str]) -> tuple[list[Chunk], np.ndarray]:
+        """The chunks of these sources and their vectors (row i is the embedding of chunk i's search_text)."""
+        ...
+
+
+def stored_chunks(previous: Any, sources: set[str]) -> tuple[list[Chunk], np.ndarray]:
+    """`previous.stored(sources)`; a generation that offers only `chunks` and `vectors` (everything at once,
+    as PgIndexTarget's did when this protocol changed) is filtered instead."""
+    if hasattr(previous, "stored"):
+        return previous.stored(sources)
+    rows = [i for i, c in enumerate(previous.chunks) if c.source in sources]
+    return [previous.chunks[i] for i in rows], previous.vectors[rows]
+
+
+def chunk_count(previous: Any) -> int:
+    """`previous.chunk_count`, or the length of `previous.chunks` (see `stored_chunks`)."""
+    count = getattr(previous, "chunk_count", None)
+    return len(previous.chunks) if count is None else int(count)
 
 
 class IndexTarget(Protocol):
@@ -69,5 +86,9 @@ class IndexTarget(Protocol):
         dim: int,
         files: dict[str, dict[str, Any]],
     ) -> str:
-        """Write a complete new generation and make it live atomically; returns its name."""
+        """Make the next generation live atomically and return its name. `chunks` (with `vectors`, row i ↔
+        chunk i) are the new chunks of every source being (re)written: each such source's old chunks are
+        replaced by them; `files` is the complete per-source record: a source missing from it leaves the
+        index, and every other source keeps its chunks. After `open_previous(rebuild=True)`, `chunks` hold
+        the whole index."""
         ...

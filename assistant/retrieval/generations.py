@@ -1,11 +1,14 @@
-"""Index generations on disk: write a folder completely, then switch the live pointer atomically.
+"""Index generations on disk: a small manifest over immutable segments, switched atomically.
 
     INDEX_DIR/CURRENT              name of the live generation folder (one line)
-    INDEX_DIR/gen-<utc>-<rand>/    manifest.json, chunks.jsonl, vectors.npy, bm25/
+    INDEX_DIR/gen-<utc>-<rand>/    manifest.json (segments, files, embedder …), tombstones.npz
+    INDEX_DIR/segments/seg-…/      the segments (segments.py), shared by the generations that list them
 
-A crash before the pointer switch leaves the previous generation live and whole; a folder that
-never became live is ignored by readers and removed by the next successful write. The manifest
-is written last, so a folder without one is incomplete by construction.
+Writing a change adds one segment (the new chunks) and a new generation folder listing the old segments
+plus the new one, with the rows of replaced or removed files as tombstones: the cost follows the change,
+not the index. A crash before the pointer switch leaves the previous generation live and whole; a folder
+or segment that never became live is ignored by readers and removed by the next successful write. The
+manifest is written last, so a generation folder without one is incomplete by construction.
 """
 
 from __future__ import annotations
@@ -20,14 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from core.model import Chunk
+from assistant.retrieval.segments import SEGMENT_PREFIX, SEGMENTS, fsync_dir, fsync_file
 
 CURRENT = "CURRENT"
 GENERATION_PREFIX = "gen-"
 MANIFEST = "manifest.json"
-CHUNKS = "chunks.jsonl"
-VECTORS = "vectors.npy"
-BM25 = "bm25"
+TOMBSTONES = "tombstones.npz"
 
 
 def current_generation(index_dir: Path | str) -> Path | None:
@@ -40,23 +41,37 @@ def current_generation(index_dir: Path | str) -> Path | None:
     return Path(index_dir) / name if name else None
 
 
+def read_manifest(gen: Path) -> dict[str, Any]:
+    return json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+
+
+def read_tombstones(gen: Path) -> dict[str, np.ndarray]:
+    """Segment name → sorted rows removed from it in this generation."""
+    path = gen / TOMBSTONES
+    if not path.is_file():
+        return {}
+    with np.load(path) as data:
+        return {name: data[name] for name in data.files}
+
+
 def write_generation_folder(
     index_dir: Path,
-    *,
-    chunks: list[Chunk],
-    vectors: np.ndarray,
-    corpus_tokens: list[list[str]],
     manifest: dict[str, Any],
+    tombstones: dict[str, np.ndarray],
+    *,
+    previous_segments: set[str] | None = None,
 ) -> Path:
-    """Write, fsync and switch to a new generation; keep only it and the one it replaced."""
+    """Write, fsync and switch to a new generation over already written segments; keep it and the one it
+    replaced (a reader may still be on it), and remove every other generation and unlisted segment.
+    `previous_segments`: the segments of the generation being replaced, when the caller has read it."""
     index_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     gen = index_dir / f"{GENERATION_PREFIX}{stamp}-{secrets.token_hex(3)}"
     gen.mkdir()
     try:
-        write_chunks(gen / CHUNKS, chunks)
-        write_vectors(gen / VECTORS, vectors)
-        write_bm25(gen / BM25, corpus_tokens)
+        if tombstones:
+            np.savez(gen / TOMBSTONES, **{k: v.astype(np.int64) for k, v in tombstones.items() if len(v)})
+            fsync_file(gen / TOMBSTONES)
         write_json(gen / MANIFEST, manifest)
         fsync_dir(gen)
     except BaseException:
@@ -64,19 +79,26 @@ def write_generation_folder(
         raise
     previous = current_generation(index_dir)
     switch_current(index_dir, gen.name)
-    keep = {gen.name, previous.name if previous else None}
-    for old in index_dir.glob(f"{GENERATION_PREFIX}*"):
-        if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+    listed = {s["name"] for s in manifest["segments"]}
+    if previous_segments is None and previous is not None and (previous / MANIFEST).is_file():
+        previous_segments = {s["name"] for s in read_manifest(previous).get("segments", [])}
+    _collect_garbage(
+        index_dir, {gen.name, previous.name if previous else ""}, listed | (previous_segments or set())
+    )
     return gen
 
 
-def read_chunks(path: Path) -> list[Chunk]:
-    with path.open(encoding="utf-8") as fh:
-        return [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+def _collect_garbage(index_dir: Path, names: set[str], listed: set[str]) -> None:
+    for old in index_dir.glob(f"{GENERATION_PREFIX}*"):
+        if old.name not in names:
+            shutil.rmtree(old, ignore_errors=True)
+    for seg in (index_dir / SEGMENTS).glob(f"{SEGMENT_PREFIX}*"):
+        if seg.name not in listed:
+            shutil.rmtree(seg, ignore_errors=True)
 
 
 def build_bm25(corpus_tokens: list[list[str]]) -> Any:
+    """A bm25s index of these token lists (the reference the local BM25 is compared with)."""
     import bm25s
 
     bm25 = bm25s.BM25()
@@ -84,41 +106,9 @@ def build_bm25(corpus_tokens: list[list[str]]) -> Any:
     return bm25
 
 
-def load_bm25(folder: Path) -> Any:
-    import bm25s
-
-    return bm25s.BM25.load(str(folder), show_progress=False)
-
-
-def write_bm25(folder: Path, corpus_tokens: list[list[str]]) -> None:
-    # Saved with bm25s: loading took ~4 ms at 20k chunks, rebuilding from stored tokens ~0.9 s.
-    folder.mkdir()
-    if corpus_tokens:
-        build_bm25(corpus_tokens).save(str(folder), show_progress=False)
-    for path in folder.iterdir():
-        with path.open("rb") as fh:
-            os.fsync(fh.fileno())
-    fsync_dir(folder)
-
-
-def write_chunks(path: Path, chunks: list[Chunk]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def write_vectors(path: Path, vectors: np.ndarray) -> None:
-    with path.open("wb") as fh:
-        np.save(fh, vectors)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def write_json(path: Path, data: dict[str, Any]) -> None:
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
+        fh.write(json.dumps(data, ensure_ascii=False))  # one C-encoded string: 10× faster than json.dump
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -131,11 +121,3 @@ def switch_current(index_dir: Path, generation: str) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, index_dir / CURRENT)
     fsync_dir(index_dir)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

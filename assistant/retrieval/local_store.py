@@ -1,24 +1,23 @@
-"""The local index: chunk texts and metadata, dense vectors and a BM25 index, searched together.
+"""The local index: immutable segments (chunk records, vectors, access columns, BM25 term counts) searched
+together, with the rows of replaced or removed files tombstoned (segments.py, generations.py).
 
-Dense scores are a plain numpy product over the stored vectors (an exact flat index): measured here
-it was as fast as FAISS IndexFlatIP for one query (100k × 384: 9.9 ms vs 10.6 ms, one thread each),
-and a full score vector is needed anyway to apply access filters before the top-k cut and to fuse
-the exact cosine of every BM25 candidate. The on-disk layout lives in `generations.py`.
+Dense scores are a plain numpy product over each segment's memory-mapped vectors (an exact flat scan):
+measured it was as fast as FAISS IndexFlatIP for one query (100k × 384: 9.9 ms vs 10.6 ms), and a full score
+vector is needed anyway to apply access filters before the top-k cut. A segment with a FAISS HNSW index
+(ann.py; segments of `ann_min_chunks` rows or more) is searched approximately instead, with the access
+filter inside the graph search; the exact cosine of every BM25 candidate is still computed for fusion.
+BM25 statistics combine the live rows of all segments (local_bm25.py), so scores equal a full rebuild's.
+Writing lives in local_writer.py; the ingest pipeline writes through `LocalIndexTarget` (local_target.py).
 
-The ingest pipeline writes a local index through `LocalIndexTarget` (local_target.py). With a
-classification policy, a query is embedded by an embedder outside the organisation (Bedrock) only
+With a classification policy, a query is embedded by an embedder outside the organisation (Bedrock) only
 when the policy lets that embedder see the query's level; otherwise the search is lexical only.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,19 +25,13 @@ import numpy as np
 
 from assistant.backends.embedders import canonical_embedder
 from assistant.retrieval.base import Filters, Hit
+from assistant.retrieval.dense_search import ann_scores, exact_scores
 from assistant.retrieval.fusion import Ranking, rank_hybrid, rank_single
-from assistant.retrieval.generations import (
-    BM25,
-    CHUNKS,
-    MANIFEST,
-    VECTORS,
-    build_bm25,
-    current_generation,
-    load_bm25,
-    read_chunks,
-    write_generation_folder,
-)
+from assistant.retrieval.generations import MANIFEST, current_generation, read_manifest, read_tombstones
+from assistant.retrieval.local_bm25 import Bm25
+from assistant.retrieval.local_masks import MaskCache
 from assistant.retrieval.query_masking import outbound_embedder
+from assistant.retrieval.segments import SEGMENTS, Segment, open_segment
 from assistant.retrieval.tokenizer import JapaneseTokenizer, get_tokenizer
 from core.errors import IndexMismatch, IndexNotFound
 from core.model import Chunk
@@ -50,11 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: segments + tombstones (1: one folder of chunks, vectors and a bm25s index)
 SearchMode = Literal["hybrid", "bm25", "dense", "rrf"]
 
-_MASK_CACHE_SIZE = 32
-_SCORE_BLOCK_BYTES = 64 * 2**20  # query-block × corpus score matrix kept under this in search_many
 
 
 class LocalIndex:
@@ -62,10 +53,9 @@ class LocalIndex:
 
     def __init__(
         self,
-        chunks: list[Chunk],
-        vectors: np.ndarray,
+        segments: list[Segment],
+        tombstones: dict[str, np.ndarray],
         manifest: dict[str, Any],
-        bm25: Any,
         *,
         tokenizer: JapaneseTokenizer | None = None,
         embedder: Embedder | None = None,
@@ -73,26 +63,40 @@ class LocalIndex:
         alpha: float | None = None,
         pool: int | None = None,
         policy: Mapping[int, list[str]] | None = None,
+        ef_search: int | None = None,
     ) -> None:
-        if alpha is None or pool is None:
+        if alpha is None or pool is None or ef_search is None:
             from assistant.config import get_settings
 
             settings = get_settings()
             alpha = settings.fusion_alpha if alpha is None else alpha
             pool = settings.candidate_pool if pool is None else pool
+            ef_search = settings.ann_ef_search if ef_search is None else ef_search
         self.alpha = alpha
         self.pool = pool
+        self.ef_search = ef_search
         self.policy = policy  # Settings.classification_policy: who may embed a query of which level
         self.path = path
-        self._chunks = chunks
-        self._vectors = vectors
+        self._segments = segments
         self._manifest = manifest
-        self._bm25 = bm25
         self._tokenizer = tokenizer
         self._embedder = embedder
-        self._rows = {c.chunk_id: i for i, c in enumerate(chunks)}
-        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._starts = np.cumsum([0] + [s.rows for s in segments])
+        self._size = int(self._starts[-1])
+        self._dead: list[np.ndarray | None] = []
+        for seg in segments:
+            rows = tombstones.get(seg.name)
+            dead = None
+            if rows is not None and len(rows):
+                dead = np.zeros(seg.rows, dtype=bool)
+                dead[rows] = True
+            self._dead.append(dead)
+        self._live = (
+            None if all(d is None for d in self._dead)
+            else ~np.concatenate([np.zeros(s.rows, bool) if d is None else d for s, d in zip(segments, self._dead, strict=True)])
+        )  # fmt: skip
+        self._count = self._size if self._live is None else int(np.count_nonzero(self._live))
+        self._masks = MaskCache(segments, self._live)
 
     # ------------------------------------------------------------------ writing
 
@@ -106,29 +110,19 @@ class LocalIndex:
         dim: int,
         files: dict[str, dict[str, Any]],
         tokenizer: JapaneseTokenizer | None = None,
+        ann_min_chunks: int | None = None,
     ) -> Path:
-        """Write a complete new generation, make it live atomically, drop all but the previous one.
+        """Write a complete new generation (one segment of every chunk), make it live atomically.
 
         `vectors` row i is the embedding of `chunks[i].search_text`; `files` is the pipeline's
         per-source record ({source: {"sha256": …, "chunk_ids": […], …}}), stored in the manifest.
         """
-        vectors = _normalised(vectors, len(chunks), dim)
-        tokenizer = tokenizer or get_tokenizer()
-        manifest = {
-            "version": FORMAT_VERSION,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "embedder": {"name": embedder_name, "dim": dim},
-            "tokenizer": tokenizer.name,
-            "chunk_count": len(chunks),
-            "files": files,
-        }
-        return write_generation_folder(
-            Path(index_dir),
-            chunks=chunks,
-            vectors=vectors,
-            corpus_tokens=tokenizer.tokenize_many([c.search_text for c in chunks]),
-            manifest=manifest,
-        )
+        from assistant.retrieval.local_writer import write_full
+
+        return write_full(
+            Path(index_dir), chunks, vectors, embedder_name=embedder_name, dim=dim, files=files,
+            tokenizer=tokenizer, ann_min_chunks=ann_min_chunks,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ reading
 
@@ -141,8 +135,10 @@ class LocalIndex:
         alpha: float | None = None,
         pool: int | None = None,
         policy: Mapping[int, list[str]] | None = None,
+        ef_search: int | None = None,
     ) -> LocalIndex:
-        """Load the live generation.
+        """Open the live generation: segment columns read, vectors memory-mapped, term counts and ANN
+        indexes read at the first search that needs them.
 
         Without `embedder`, the one named in the manifest is built on first use. The manifest's
         tokenizer is checked at the first BM25 search, so the ingest pipeline can still read an
@@ -154,7 +150,11 @@ class LocalIndex:
             raise IndexNotFound(
                 f"検索用の索引が見つかりません（{index_dir}）。`yakuba ingest` で文書を取り込んでください。"
             )
-        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_manifest(gen)
+        if manifest.get("version") == 1:
+            raise IndexMismatch(
+                "索引が旧形式（版 1）のままです。`yakuba ingest` を一度実行すると、埋め込みをやり直さずに新しい形式へ移行します。"
+            )
         if manifest.get("version") != FORMAT_VERSION:
             raise IndexMismatch(
                 f"索引の形式（版 {manifest.get('version')}）がこのバージョン（版 {FORMAT_VERSION}）と異なります。"
@@ -162,36 +162,37 @@ class LocalIndex:
             )
         if embedder is not None:
             _check_embedder(manifest, embedder)
-        chunks = read_chunks(gen / CHUNKS)
-        vectors = np.load(gen / VECTORS)
-        if not len(chunks) == len(vectors) == manifest["chunk_count"]:
+        try:
+            segments = [open_segment(index_dir / SEGMENTS / s["name"]) for s in manifest["segments"]]
+        except (FileNotFoundError, KeyError, ValueError) as exc:
+            raise IndexMismatch(
+                f"索引のファイルが欠けているか壊れています（{gen}）。`yakuba ingest --rebuild` で索引を全件作り直してください。"
+            ) from exc
+        index = cls(
+            segments, read_tombstones(gen), manifest,
+            embedder=embedder, path=gen, alpha=alpha, pool=pool, policy=policy, ef_search=ef_search,
+        )  # fmt: skip
+        if len(index) != manifest["chunk_count"]:
             raise IndexMismatch(
                 f"索引のファイルが欠けているか壊れています（{gen}）。`yakuba ingest --rebuild` で索引を全件作り直してください。"
             )
-        bm25 = load_bm25(gen / BM25) if chunks else None
-        return cls(
-            chunks,
-            vectors,
-            manifest,
-            bm25,
-            embedder=embedder,
-            path=gen,
-            alpha=alpha,
-            pool=pool,
-            policy=policy,
-        )
+        return index
 
     @property
     def manifest(self) -> dict[str, Any]:
         return self._manifest
 
-    @property
+    @cached_property
     def chunks(self) -> list[Chunk]:
-        return self._chunks
+        """Every live chunk, in row order (reads every record: for listings and evaluations, not searches)."""
+        return [self._chunk_at(int(row)) for row in self._live_rows()]
 
     @property
     def vectors(self) -> np.ndarray:
-        return self._vectors
+        """The live chunks' vectors, aligned with `chunks` (a copy)."""
+        dim = int(self._manifest["embedder"]["dim"])
+        parts = [np.asarray(s.vectors if d is None else s.vectors[~d]) for s, d in zip(self._segments, self._dead, strict=True)]
+        return np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, dim), np.float32)
 
     @property
     def embedder_name(self) -> str:
@@ -202,6 +203,11 @@ class LocalIndex:
     def generation(self) -> str | None:
         """The name of the generation folder this index was read from (None when in memory)."""
         return self.path.name if self.path else None
+
+    @property
+    def segments(self) -> list[tuple[Segment, np.ndarray | None]]:
+        """Each segment with its tombstoned rows as a bool mask (None: none removed)."""
+        return list(zip(self._segments, self._dead, strict=True))
 
     @property
     def embedder(self) -> Embedder:
@@ -215,11 +221,41 @@ class LocalIndex:
         return self._embedder
 
     def __len__(self) -> int:
-        return len(self._chunks)
+        return self._count
 
     def get(self, chunk_ids: list[str]) -> list[Chunk]:
         """The chunks with these ids, in the given order; unknown ids are skipped."""
-        return [self._chunks[self._rows[i]] for i in chunk_ids if i in self._rows]
+        found = []
+        for chunk_id in chunk_ids:
+            for seg, dead in self.segments:
+                row = seg.find(chunk_id)
+                if row is not None and (dead is None or not dead[row]):
+                    found.append(seg.chunk(row))
+                    break
+        return found
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        """The live chunks of one source file."""
+        out = []
+        for seg, dead in self.segments:
+            out.extend(seg.chunk(int(r)) for r in seg.source_rows({source}) if dead is None or not dead[r])
+        return out
+
+    def _live_rows(self) -> np.ndarray:
+        return np.arange(self._size) if self._live is None else np.flatnonzero(self._live)
+
+    def _chunk_at(self, row: int) -> Chunk:
+        i = int(np.searchsorted(self._starts, row, side="right")) - 1
+        return self._segments[i].chunk(row - int(self._starts[i]))
+
+    @cached_property
+    def _bm25(self) -> Bm25:
+        segments = [s.postings for s in self._segments]
+        return Bm25(segments, [int(x) for x in self._starts[:-1]], self._dead)
+
+    @property
+    def _uses_ann(self) -> bool:
+        return any(s.meta.get("ann") for s in self._segments)
 
     # ------------------------------------------------------------------ searching
 
@@ -243,23 +279,34 @@ class LocalIndex:
         allowed = self._mask(filters)
         if not queries:
             return []
-        if k <= 0 or not self._chunks or (allowed is not None and not allowed.any()):
+        if k <= 0 or not self._count or (allowed is not None and not allowed.any()):
             return [[] for _ in queries]
         if mode != "bm25" and not self._may_embed_queries(filters):
             mode = "bm25"  # the query text must not reach this embedder: lexical search only
-        dense_blocks = self._dense_scores(queries) if mode != "bm25" else None
+        query_vectors = self._embed(queries) if mode != "bm25" else None
+        dense_blocks = None
+        if query_vectors is not None and not self._uses_ann:
+            dense_blocks = exact_scores(self._segments, self._starts, query_vectors)
         results: list[list[Hit]] = []
-        for query in queries:
+        for i, query in enumerate(queries):
             lexical = self._bm25_scores(query) if mode != "dense" else None
-            dense = next(dense_blocks) if dense_blocks is not None else None
+            scope = allowed
+            dense = None
+            if dense_blocks is not None:
+                dense = next(dense_blocks)
+            elif query_vectors is not None:
+                dense, scope = ann_scores(
+                    self._segments, self._starts, query_vectors[i], max(self.pool, k), allowed, lexical,
+                    ef_search=self.ef_search,
+                )  # fmt: skip
             if mode == "bm25":
                 ranking = rank_single(lexical, k, allowed, positive_only=True)
             elif mode == "dense":
-                ranking = rank_single(dense, k, allowed)
+                ranking = rank_single(dense, k, scope)
             else:
                 method = "rrf" if mode == "rrf" else "weighted"
                 ranking = rank_hybrid(
-                    dense, lexical, k, alpha=self.alpha, pool=self.pool, allowed=allowed, method=method
+                    dense, lexical, k, alpha=self.alpha, pool=self.pool, allowed=scope, method=method
                 )
             results.append(self._hits(ranking, lexical, dense))
         return results
@@ -279,7 +326,8 @@ class LocalIndex:
             return True
         level = filters.max_classification if filters and filters.max_classification is not None else None
         if level is None:
-            level = max((c.classification for c in self._chunks), default=1)
+            levels = [s.columns["classification"][~d if d is not None else slice(None)] for s, d in self.segments]
+            level = max((int(x.max()) for x in levels if len(x)), default=1)
         if allows(self.policy, level, location, embedder.name):
             return True
         log.warning(
@@ -298,7 +346,7 @@ class LocalIndex:
                 extra["cosine"] = float(dense[row])
             hits.append(
                 Hit(
-                    chunk=self._chunks[row],
+                    chunk=self._chunk_at(int(row)),
                     score=float(ranking.scores[rank]),
                     lexical=float(ranking.lexical[rank]) if lexical is not None else None,
                     dense=float(ranking.dense[rank]) if dense is not None else None,
@@ -310,60 +358,20 @@ class LocalIndex:
     def _bm25_scores(self, query: str) -> np.ndarray:
         if self._tokenizer is None:  # checked here, not in open(): ingest can re-tokenize an old index
             self._tokenizer = get_tokenizer(self._manifest["tokenizer"])
-        ids = self._bm25.get_tokens_ids(self._tokenizer.tokenize(query))
-        if not ids:
-            return np.zeros(len(self._chunks), dtype=np.float32)
-        return self._bm25.get_scores_from_ids(ids)
+        return self._bm25.score(self._tokenizer.tokenize(query))
 
-    def _dense_scores(self, queries: list[str]) -> Iterator[np.ndarray]:
-        """Cosine of every chunk, one array per query, in query order."""
+    def _embed(self, queries: list[str]) -> np.ndarray:
         embedder = outbound_embedder(self.embedder)  # personal data masked before an external embedder
         queries = [strip_invisible(q) for q in queries]  # as the index text: no zero-width or bidi controls
         if len(queries) == 1:
-            query_vector = np.asarray(embedder.embed_query(queries[0]), dtype=np.float32)
-            with _single_thread_blas():  # see RETRIEVAL-FACTS: the encoder's spinning threads
-                scores = self._vectors @ query_vector
-            yield scores
-            return
+            return np.asarray(embedder.embed_query(queries[0]), dtype=np.float32).reshape(1, -1)
         batch = getattr(embedder, "embed_queries", None)
         matrix = batch(queries) if batch else np.vstack([embedder.embed_query(q) for q in queries])
-        matrix = np.asarray(matrix, dtype=np.float32)
-        block = max(1, _SCORE_BLOCK_BYTES // (4 * max(1, len(self._vectors))))
-        for start in range(0, len(queries), block):
-            yield from matrix[start : start + block] @ self._vectors.T
+        return np.asarray(matrix, dtype=np.float32)
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Boolean mask of the rows `filters` allows (None: everything), cached per filter value."""
-        if filters is None:
-            return None
-        key = (
-            None if filters.groups is None else tuple(sorted(filters.groups)),
-            filters.max_classification,
-            filters.doc_type or None,
-            filters.date_from or None,
-            filters.date_to or None,
-            tuple(sorted(filters.sources)) if filters.sources else None,
-        )
-        mask = None if key == (None,) * len(key) else self._cached_mask(key, filters)
-        if filters.exclude_sources:  # differs per evaluation item: not cached, cached masks left untouched
-            excluded, n = set(filters.exclude_sources), len(self._chunks)
-            kept = np.fromiter((c.source not in excluded for c in self._chunks), dtype=bool, count=n)
-            mask = kept if mask is None else mask & kept
-        return mask
-
-    def _cached_mask(self, key: tuple, filters: Filters) -> np.ndarray:
-        with self._lock:
-            mask = self._masks.get(key)
-            if mask is not None:
-                self._masks.move_to_end(key)
-                return mask
-        scope = Filters(**{**vars(filters), "exclude_sources": None})  # the cached mask holds no exclusion
-        mask = np.fromiter((scope.allows(c) for c in self._chunks), dtype=bool, count=len(self._chunks))
-        with self._lock:
-            self._masks[key] = mask
-            if len(self._masks) > _MASK_CACHE_SIZE:
-                self._masks.popitem(last=False)
-        return mask
+        """Boolean mask of the live rows `filters` allows (None: every row)."""
+        return self._masks.mask(filters)
 
 
 def build_in_memory(
@@ -388,10 +396,10 @@ def build_in_memory(
         "chunk_count": len(chunks),
         "files": {},
     }
-    bm25 = build_bm25(tokenizer.tokenize_many([c.search_text for c in chunks])) if chunks else None
+    segment = Segment.in_memory(chunks, vectors, tokenizer.tokenize_many([c.search_text for c in chunks]))
     return LocalIndex(
-        list(chunks), vectors, manifest, bm25,
-        tokenizer=tokenizer, embedder=embedder, alpha=alpha, pool=pool, policy=policy,
+        [segment], {}, manifest,
+        tokenizer=tokenizer, embedder=embedder, alpha=alpha, pool=pool, policy=policy, ef_search=0,
     )  # fmt: skip
 
 
@@ -419,21 +427,3 @@ def _normalised(vectors: np.ndarray, count: int, dim: int) -> np.ndarray:
     if np.all(np.abs(norms - 1.0) < 1e-3):  # already unit length (every built-in embedder)
         return np.ascontiguousarray(vectors)
     return np.ascontiguousarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
-
-
-_blas_controller = None
-_blas_lock = threading.Lock()
-
-
-@contextmanager
-def _single_thread_blas() -> Iterator[None]:
-    """One BLAS thread for a single query's matrix-vector product (cached controller: ~20 µs)."""
-    global _blas_controller
-    with _blas_lock:
-        if _blas_controller is None:
-            from threadpoolctl import ThreadpoolController
-
-            _blas_controller = ThreadpoolController()
-    with _blas_controller.limit(limits=1, user_api="blas"):
-        yield
-

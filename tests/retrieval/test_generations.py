@@ -5,6 +5,7 @@ import os
 import pytest
 
 from assistant.retrieval import generations
+from assistant.retrieval.local_bm25 import Postings
 from assistant.retrieval.local_store import LocalIndex, build_in_memory
 
 
@@ -37,15 +38,16 @@ def test_keeps_the_live_and_the_previous_generation(tmp_path, write):
 def test_crash_while_writing_files_leaves_old_index_live(tmp_path, write, embedder, monkeypatch):
     old = write(5)
 
-    def disk_full(folder, tokens):
-        assert (folder.parent / "vectors.npy").exists()  # chunks and vectors are already on disk
+    def disk_full(postings, folder):
+        assert (folder / "vectors.npy").exists()  # chunks and vectors are already on disk
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(generations, "write_bm25", disk_full)
+    monkeypatch.setattr(Postings, "save", disk_full)
     with pytest.raises(OSError):
         write()
     assert generations.current_generation(tmp_path) == old
-    assert live_generations(tmp_path) == [old.name]  # the half-written folder was removed
+    assert live_generations(tmp_path) == [old.name]
+    assert len(list((tmp_path / "segments").iterdir())) == 1  # the half-written segment was removed
     opened = LocalIndex.open(tmp_path, embedder)
     assert len(opened) == 5
     assert opened.search("住民票の写し", k=1)[0].chunk.text.startswith("住民票の写し")

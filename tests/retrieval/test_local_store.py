@@ -139,7 +139,7 @@ def test_written_index_opens_and_searches(tmp_path, chunks, embedder, index):
     )
     assert (tmp_path / "CURRENT").read_text().strip() == gen.name
     opened = LocalIndex.open(tmp_path, embedder, alpha=0.7, pool=100)
-    assert opened.manifest["version"] == 1
+    assert opened.manifest["version"] == 2
     assert opened.manifest["embedder"] == {"name": embedder.name, "dim": embedder.dim}
     assert opened.manifest["tokenizer"] == "sudachi-c-norm-v1"
     assert opened.manifest["chunk_count"] == len(chunks)

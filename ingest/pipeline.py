@@ -2,9 +2,10 @@
 
 A manifest entry per file records its content hash and everything else that shapes its chunks (labels, chunk
 settings, pipeline version). An unchanged file is not even read; a changed file is re-chunked and only chunks whose
-search text is new are embedded (vectors are reused by text hash); files gone from an ingested folder leave the
-index. The new generation is written beside the old one and switched atomically by the store, so a crash at any
-point leaves the previous index live.
+search text is new are embedded (vectors of the replaced and removed files are reused by text hash); files gone
+from an ingested folder leave the index. The target is handed only the change (the chunks of re-loaded files and
+the complete per-file record), so a run costs what its files cost, not what the index holds; the store makes the
+next generation live atomically, so a crash at any point leaves the previous index live.
 
 The index is an `IndexTarget` (ingest/target.py) and the embedder an object, both passed in by the caller
 (`assistant.ingesting.build_pipeline` for the CLI and the API): this package never imports `assistant`.
@@ -34,7 +35,7 @@ from ingest.labels import LabelResolver, Labels
 from ingest.limits import LoadLimits
 from ingest.sandbox import LoaderPool, shared_pool
 from ingest.summary import FileIssue, IngestSummary
-from ingest.target import IndexTarget, PreviousGeneration
+from ingest.target import IndexTarget, PreviousGeneration, chunk_count, stored_chunks
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,6 @@ class IngestPipeline:
         summary = IngestSummary(index_dir=self.target.location)
         previous = self._open_previous()
         old_files: dict[str, dict] = dict(previous.manifest.get("files", {})) if previous else {}
-        old_chunks: dict[str, Chunk] = {c.chunk_id: c for c in previous.chunks} if previous else {}
 
         new_files: dict[str, dict] = {}
         new_chunks: dict[str, list[Chunk]] = {}
@@ -275,12 +275,14 @@ class IngestPipeline:
                 }
                 summary.files_ingested += 1
             prefixes.append(root_prefix)
+        removed: set[str] = set()
         for source, entry in old_files.items():
             if source in new_files:
                 continue
             gone = source not in seen and any(source == p or source.startswith(p + "/") for p in prefixes)
             if gone:  # it was under an ingested folder and is no longer there: it leaves the index
                 summary.files_removed += 1
+                removed.add(source)
             elif source not in seen or any(i.source == source for i in summary.failed):
                 # outside this run's folders, or failed now: its last good version stays searchable
                 new_files[source] = entry
@@ -289,10 +291,10 @@ class IngestPipeline:
         summary.files_failed = len(summary.failed)
         changed = bool(new_chunks) or summary.files_removed or self.options.rebuild
         if changed:
-            self._write(summary, previous, old_chunks, new_files, new_chunks)
+            self._write(summary, previous, new_files, new_chunks, removed)
         else:
             summary.generation = previous.generation if previous else None
-            summary.chunks_total = len(previous.chunks) if previous else 0
+            summary.chunks_total = chunk_count(previous) if previous else 0
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -300,37 +302,49 @@ class IngestPipeline:
         self,
         summary: IngestSummary,
         previous: PreviousGeneration | None,
-        old_chunks: dict[str, Chunk],
         new_files: dict[str, dict],
         new_chunks: dict[str, list[Chunk]],
+        removed: set[str],
     ) -> None:
+        """Hand the target only the change: the chunks of (re)loaded files, and `new_files` (sources missing from
+        it leave the index). Vectors are reused for chunk texts the replaced or removed files already had (an
+        edited file re-embeds only its changed chunks; a moved file none). A rebuild re-embeds and rewrites all."""
+        rebuild = self.options.rebuild
+        kept = {s for s in new_files if s not in new_chunks}
+        gone = set(new_chunks) | removed | (kept if rebuild else set())
+        old, old_vectors = stored_chunks(previous, gone) if previous is not None else ([], None)
         chunks: list[Chunk] = []
-        for source, entry in new_files.items():
+        for source in new_files:
             if source in new_chunks:
                 chunks.extend(new_chunks[source])
-            else:
-                chunks.extend(old_chunks[cid] for cid in entry["chunk_ids"])
-        old_ids = set(old_chunks)
+            elif rebuild:  # kept files are written again, embedded anew
+                chunks.extend(c for c in old if c.source == source)
+        old_ids = {c.chunk_id for c in old}
         new_ids = {c.chunk_id for c in chunks}
         summary.chunks_added = len(new_ids - old_ids)
         summary.chunks_removed = len(old_ids - new_ids)
-        summary.chunks_total = len(chunks)
+        summary.chunks_total = (chunk_count(previous) if previous is not None else 0) - len(old) + len(chunks)
 
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
         reusable: dict[str, int] = {}
-        if previous is not None and not self.options.rebuild:
-            reusable = {_text_key(c): i for i, c in enumerate(previous.chunks)}
+        if not rebuild:
+            reusable = {_text_key(c): i for i, c in enumerate(old)}
         todo: list[int] = []
         for i, chunk in enumerate(chunks):
             row = reusable.get(_text_key(chunk))
             if row is None:
                 todo.append(i)
             else:
-                vectors[i] = previous.vectors[row]
+                vectors[i] = old_vectors[row]
         started = time.perf_counter()
-        batches = [todo[i : i + EMBED_BATCH] for i in range(0, len(todo), EMBED_BATCH)]
-        for batch in self.progress(batches, "embedding", len(batches)):
-            vectors[batch] = self.embedder.embed_documents([chunks[i].search_text for i in batch])
+        from ingest.embedding import embed_missing
+
+        # concurrent, resumable (a cache beside the index), policy-checked: see ingest/embedding.py
+        vectors[todo] = embed_missing(
+            self.embedder, [chunks[i] for i in todo], target=self.target, batch_size=EMBED_BATCH,
+            policy=self.options.classification_policy, progress=self.progress,
+            base_generation=previous.generation if previous is not None else None,
+        )  # fmt: skip
         summary.embed_seconds = time.perf_counter() - started
         summary.chunks_embedded = len(todo)
         summary.generation = self.target.write_generation(

@@ -30,11 +30,15 @@ Besides the error replies, `fail_next` injects faults of the connection or the s
                    Converse: a 200 whose body is not valid JSON
   stream_error     ConverseStream: `cut_fraction` of the deltas, then an exception message
                    (`modelStreamErrorException`, as Bedrock sends mid-stream); Converse: a 424 with that code
-InvokeModel (embeddings) answers every fault with that 424.
+InvokeModel (embeddings) answers every fault with that 424. It counts requests in flight
+(`embed_in_flight`, peak `embed_peak_in_flight`); with `embed_capacity` set, a request beyond that many at
+once gets ThrottlingException at once (a service quota; the ingest benchmark and scale tests use it), as does
+one beyond `embed_rate` requests in the last second (a requests-per-minute quota), and
+`embed_failures` ({text fragment: error kind}) fails every InvokeModel whose input contains the fragment.
 A fault answers with the reply the request would have got (a scripted reply is left in the queue).
 
 Run in the foreground: `python -m tests.fakes.bedrock_server --port 8765 [--delay 0.5]
-[--s3-endpoint-url URL] [--batch-delay S] [--batch-min-records N]`.
+[--s3-endpoint-url URL] [--batch-delay S] [--batch-min-records N] [--embed-capacity N] [--embed-rate R]`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import binascii
 import json
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -117,6 +122,14 @@ class FakeBedrock(ScriptedServer):
         self.batch = BatchJobs(self, ERRORS, s3_endpoint_url)
         # (tool name, input JSON schema, request body) -> tool input, for unscripted structured requests
         self.structured_responder: Callable[[str, dict, dict], Any] | None = None
+        # InvokeModel requests being answered now, the most seen at once, and how many may be (None: no limit)
+        self.embed_in_flight = 0
+        self.embed_peak_in_flight = 0
+        self.embed_capacity: int | None = None
+        self.embed_rate: float | None = None  # InvokeModel requests per second allowed (None: no limit)
+        self._embed_admitted: deque[float] = deque()  # when the requests of the last second were admitted
+        # text fragment -> error kind: an InvokeModel whose input contains it gets that error, every time
+        self.embed_failures: dict[str, str] = {}
 
     def handle(self, handler: FakeRequestHandler, method: str) -> None:
         started = time.monotonic()
@@ -135,6 +148,9 @@ class FakeBedrock(ScriptedServer):
             body = json.loads(raw) if raw else {}
         except ValueError:
             body = raw.decode("utf-8", "replace")
+        if operation == "InvokeModel":
+            self._handle_invoke(handler, body, model_id)
+            return
         failure = self.admit(handler, operation, body, model_id=model_id)
         try:
             if failure in FAULTS and isinstance(body, dict) and operation != "InvokeModel":
@@ -144,9 +160,7 @@ class FakeBedrock(ScriptedServer):
                 raise BedrockError(*(ERRORS.get(failure) or _STREAM_ERROR))
             if not isinstance(body, dict):
                 raise BedrockError.validation("The request body is not valid JSON.")
-            if operation == "InvokeModel":
-                _send_invoke(handler, model_id, body)
-            elif body.get("toolConfig"):
+            if body.get("toolConfig"):
                 name, schema = _offered_tool(body)
                 structured = self.next_structured()
                 if structured is None and self.structured_responder is not None:
@@ -168,6 +182,44 @@ class FakeBedrock(ScriptedServer):
                     _send_converse_stream(handler, reply.text, usage, started)
         except BedrockError as error:
             _send_error(handler, error)
+
+    def _handle_invoke(self, handler: FakeRequestHandler, body: Any, model_id: str) -> None:
+        """InvokeModel (embeddings), counting requests in flight: over `embed_capacity` at once, a request is
+        answered at once with ThrottlingException, as a service quota would (logged with failure "capacity")."""
+        with self._lock:
+            self.embed_in_flight += 1
+            self.embed_peak_in_flight = max(self.embed_peak_in_flight, self.embed_in_flight)
+            over = self.embed_capacity is not None and self.embed_in_flight > self.embed_capacity
+            over = over or self._over_rate(time.monotonic())
+            if over:
+                self.requests.append(
+                    {"operation": "InvokeModel", "model_id": model_id, "body": body,
+                     "headers": dict(handler.headers.items()), "failure": "capacity"}
+                )  # fmt: skip
+        try:
+            failure = "throttle" if over else self.admit(handler, "InvokeModel", body, model_id=model_id)
+            failure = failure or _scripted_failure(self.embed_failures, body)
+            if failure is not None:  # every injected fault of an InvokeModel is an error reply
+                raise BedrockError(*(ERRORS.get(failure) or _STREAM_ERROR))
+            if not isinstance(body, dict):
+                raise BedrockError.validation("The request body is not valid JSON.")
+            _send_invoke(handler, model_id, body)
+        except BedrockError as error:
+            _send_error(handler, error)
+        finally:
+            with self._lock:
+                self.embed_in_flight -= 1
+
+    def _over_rate(self, now: float) -> bool:
+        """Whether one more InvokeModel now exceeds `embed_rate` per second (sliding window; call under the lock)."""
+        if self.embed_rate is None:
+            return False
+        while self._embed_admitted and self._embed_admitted[0] <= now - 1.0:
+            self._embed_admitted.popleft()
+        if len(self._embed_admitted) >= self.embed_rate:
+            return True
+        self._embed_admitted.append(now)
+        return False
 
     def _send_fault(self, handler: FakeRequestHandler, kind: str, operation: str, body: dict) -> None:
         if kind == "timeout":
@@ -339,6 +391,14 @@ def _send_converse_stream_tool_use(
     handler.end_chunked()
 
 
+def _scripted_failure(failures: dict[str, str], body: Any) -> str | None:
+    if not failures or not isinstance(body, dict):
+        return None
+    texts = body.get("texts") if isinstance(body.get("texts"), list) else [body.get("inputText")]
+    text = "\n".join(t for t in texts if isinstance(t, str))
+    return next((kind for fragment, kind in failures.items() if fragment in text), None)
+
+
 def _titan_embedding(body: dict) -> tuple[dict, int]:
     text = body.get("inputText")
     if not isinstance(text, str) or not text:
@@ -410,11 +470,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--batch-min-records", type=int, default=100, help="Fewest records a batch job accepts."
     )
+    parser.add_argument(
+        "--embed-capacity", type=int, default=None, help="InvokeModel requests at once (more: throttled)."
+    )
+    parser.add_argument(
+        "--embed-rate", type=float, default=None, help="InvokeModel requests per second allowed."
+    )
     args = parser.parse_args(argv)
     server = FakeBedrock(
         port=args.port, host=args.host, delay_seconds=args.delay, s3_endpoint_url=args.s3_endpoint_url
     )
     server.batch.delay_seconds, server.batch.min_records = args.batch_delay, args.batch_min_records
+    server.embed_capacity, server.embed_rate = args.embed_capacity, args.embed_rate
     print(server.url, flush=True)
     server.serve_until_interrupted()
 

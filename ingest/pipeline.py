@@ -220,6 +220,7 @@ class IngestPipeline:
         new_files: dict[str, dict] = {}
         new_chunks: dict[str, list[Chunk]] = {}
         seen: set[str] = set()
+        relabelled: dict[str, Labels] = {}  # the labels each file of this run resolved to
         prefixes: list[str] = []
         limit = int(self.options.max_file_mb * 1024 * 1024)
 
@@ -251,6 +252,7 @@ class IngestPipeline:
                     continue
                 try:
                     labels = resolver.labels_for(path)
+                    relabelled[source] = labels
                     fingerprint = self._fingerprint(_sha256(path), labels)
                     entry = old_files.get(source)
                     if entry and entry.get("fingerprint") == fingerprint and not self.options.rebuild:
@@ -281,6 +283,11 @@ class IngestPipeline:
                 continue
             gone = source not in seen and any(source == p or source.startswith(p + "/") for p in prefixes)
             if gone:  # it was under an ingested folder and is no longer there: it leaves the index
+                summary.files_removed += 1
+                removed.add(source)
+            elif source in seen and _labels_changed(entry, relabelled.get(source)):
+                # failed now under new labels (e.g. raised above what the embedder may see): its last version
+                # must not stay searchable under the labels the operator has just replaced
                 summary.files_removed += 1
                 removed.add(source)
             elif source not in seen or any(i.source == source for i in summary.failed):
@@ -354,3 +361,12 @@ class IngestPipeline:
             dim=self.embedder.dim,
             files=new_files,
         )
+
+
+def _labels_changed(entry: dict, labels: Labels | None) -> bool:
+    """Whether a file's stored labels differ from those it resolved to in this run (None: not resolved)."""
+    if labels is None:
+        return False
+    return entry.get("classification") != labels.classification or sorted(entry.get("groups", [])) != sorted(
+        labels.groups
+    )

@@ -185,6 +185,22 @@ def test_external_embedder_never_receives_documents_above_its_level(tmp_path):
     assert "予算要求" not in texts and summary.files_ingested == 3
 
 
+
+def test_a_file_raised_above_the_embedders_level_leaves_the_index(tmp_path):
+    """Raised to 機密性2 by a new sidecar, the notice is refused for the external embedder: its earlier level-1
+    version must not stay searchable under the labels the operator has just replaced."""
+    docs = write_tree(tmp_path)
+    external = BigramEmbedder(name="bedrock/test")
+    external.data_location = "apac"
+    policy = {3: ["organisation"], 2: ["organisation", "japan"], 1: ["organisation", "japan", "apac", "global"]}
+    run(tmp_path / "index", [docs], embedder=external, classification_policy=policy)
+    assert "在宅勤務" in " ".join(c.text for c in LocalIndex.open(tmp_path / "index").chunks)
+    (docs / ".yakuba.json").write_text(json.dumps({"classification": 2}))
+    summary, _ = run(tmp_path / "index", [docs], embedder=external, classification_policy=policy)
+    assert "docs/通知.txt" in {i.source for i in summary.failed}
+    assert "在宅勤務" not in " ".join(c.text for c in LocalIndex.open(tmp_path / "index").chunks)
+
+
 KILLED_RUN = """
 import sys, time
 from pathlib import Path

@@ -122,15 +122,17 @@ class YakubaClient:
         conversation_id: str | None = None,
         backend: str | None = None,
         allow_auto: bool = False,
+        filters: Mapping[str, Any] | None = None,
     ) -> Iterator[tuple[str, Any]]:
         """Ask with `stream: true`; yield `(event, data)` for each server-sent event in order:
         `token` ({"text": piece})…, `citations`, `usage`, then `done` (the full POST /chat result).
 
         An `error` event (the API's error body) is raised as `ApiError` with its Japanese message.
+        `filters`: ChatFiltersIn fields (doc_type, date_from, date_to, sources); None or empty = none.
         """
         body = {
             "message": message, "conversation_id": conversation_id, "backend": backend, "stream": True,
-            "allow_auto": allow_auto,
+            "allow_auto": allow_auto, "filters": dict(filters) if filters else None,
         }  # fmt: skip
         try:
             with connect_sse(self._http, "POST", "/chat", json=body, timeout=CHAT_TIMEOUT) as source:
@@ -149,6 +151,28 @@ class YakubaClient:
             raise ApiError(texts.ERROR_STREAM_BROKEN) from exc
         except httpx.TransportError as exc:
             raise Unreachable(texts.ERROR_UNREACHABLE.format(url=self.base_url)) from exc
+
+    # -- files attached to a conversation, and the filters kept with its answers -----------
+    def attach(
+        self, name: str, content: bytes, mime: str, classification: int, conversation_id: str | None
+    ) -> dict[str, Any]:
+        """Attach a file to the conversation (a new one when None); returns the attachment."""
+        form = {"classification": str(classification)}
+        if conversation_id:
+            form["conversation_id"] = conversation_id
+        files = {"file": (name, content, mime or "application/octet-stream")}
+        return self._request("POST", "/attachments", files=files, data=form, timeout=UPLOAD_TIMEOUT)
+
+    def attachments(self, conversation_id: str) -> list[dict[str, Any]]:
+        return self._request("GET", f"/conversations/{conversation_id}/attachments")["attachments"]
+
+    def remove_attachment(self, attachment_id: str) -> dict[str, Any]:
+        return self._request("DELETE", f"/attachments/{attachment_id}")
+
+    def turn_filters(self, conversation_id: str) -> dict[int, str]:
+        """Answer id → the Japanese label of the filters its question was searched with."""
+        turns = self._request("GET", f"/conversations/{conversation_id}/filters")["turns"]
+        return {turn["message_id"]: turn["label"] for turn in turns}
 
     # -- conversations and feedback --------------------------------------------------------
     def conversations(self) -> list[dict[str, Any]]:

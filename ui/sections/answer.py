@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import answer_actions, session, texts
+from ui import answer_actions, chatscope_texts, session, texts
 from ui.client import YakubaClient
 
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # `|---|:--:|`
@@ -22,6 +22,7 @@ def model_name(address: str | None) -> str:
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 # Badge colours by level: level 1 is shown too, but quietly.
 _LEVEL_COLORS = {1: "gray", 2: "orange", 3: "red"}
+ATTACHMENT_CHUNK = "att-"  # chunk ids of files attached to a conversation (assistant/api/attachments.py)
 
 
 def classification_label(level: int) -> str:
@@ -38,6 +39,8 @@ def answer_level(message: dict[str, Any]) -> int | None:
 
 
 def groups_label(citation: dict[str, Any]) -> str:
+    if str(citation.get("chunk_id", "")).startswith(ATTACHMENT_CHUNK):  # a file attached to this conversation
+        return chatscope_texts.SOURCE_ATTACHED
     groups = citation.get("groups") or []
     return texts.SOURCE_GROUPS.format(groups="、".join(groups)) if groups else texts.SOURCE_GROUPS_ALL
 

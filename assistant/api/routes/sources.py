@@ -5,6 +5,10 @@ themselves, only for users who may see every chunk of the document; every open i
   (a path with a signed, expiring token, for the browser, which does not hold the API key).
 - `GET /sources/{chunk_id}/file`: the file, for API clients (Bearer key or trusted proxy).
 - `GET /sources/open/{token}`: the file, for the browser tab opened from the UI.
+
+A chunk of a file attached to a conversation (`att-…`) is never served here, to anyone: it lives in its
+conversation only, and its file is not kept (the owner sees its place in the citation). Such ids are refused
+before the index is consulted, so no other user can learn whether one exists.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse
 from pydantic import Field
 
+from assistant.api.attachments import is_attachment_chunk
 from assistant.api.context import ApiContext
 from assistant.api.deps import ContextDep, CurrentUser, StoreDep
 from assistant.api.errors import error_responses
@@ -128,10 +133,16 @@ def _first_request(request: Request) -> bool:
     return not ranges or ranges.startswith("bytes=0-")
 
 
+def _find(ctx: ApiContext, store: object, user: User, chunk_id: str) -> SourceFile:
+    if is_attachment_chunk(chunk_id):
+        raise RecordNotFound(NOT_FOUND)
+    return find_source_file(ctx.settings, store, user, chunk_id)
+
+
 def _serve(ctx: ApiContext, request: Request, user: User, chunk_id: str, via: str) -> FileResponse:
     store = ctx.stores.get()
     try:
-        found = find_source_file(ctx.settings, store, user, chunk_id)
+        found = _find(ctx, store, user, chunk_id)
     except RecordNotFound:
         _audit(ctx, user.name, chunk_id, via, None)
         raise
@@ -148,7 +159,7 @@ def source_links(
     links = []
     for chunk_id in dict.fromkeys(body.chunk_ids):
         try:
-            links.append(_link(ctx, user, find_source_file(ctx.settings, store, user, chunk_id)))
+            links.append(_link(ctx, user, _find(ctx, store, user, chunk_id)))
         except RecordNotFound:
             continue
     return SourceLinksOut(links=links)
@@ -185,7 +196,7 @@ def open_source(
 @router.get("/{chunk_id}", response_model=SourceLinkOut, responses=error_responses(401, 404, 422, 503))
 def source_link(chunk_id: ChunkId, user: CurrentUser, ctx: ContextDep, store: StoreDep) -> SourceLinkOut:
     """Where the original file of a cited chunk opens (404 when the caller may not open it, or it is gone)."""
-    return _link(ctx, user, find_source_file(ctx.settings, store, user, chunk_id))
+    return _link(ctx, user, _find(ctx, store, user, chunk_id))
 
 
 @router.get(

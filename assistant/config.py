@@ -319,7 +319,8 @@ class Settings(BaseSettings):
         None,
         description="PostgreSQL URL of a shared index (pgvector), e.g. postgresql://user:pass@host/db; "
         "every API replica and worker pointed at it shares one index. Unset: the local index folder. "
-        "Read by assistant.retrieval.stores; the API, CLI and evaluations do not select it yet (issue 14).",
+        "Selected through assistant.retrieval.stores by the API, the CLI (ingest, search, ask, jobs) and "
+        "evaluations; `--index FOLDER` on the command line still means a local folder.",
     )
 
     # --- sessions (issue 13) -------------------------------------------------------------------
@@ -329,6 +330,78 @@ class Settings(BaseSettings):
         le=720,
         description="How long a browser session issued after sign-in (POST /sessions) stays valid, in hours: "
         "the web UI keeps it in a cookie, so a reload or a new tab stays signed in until then.",
+    )
+
+    # --- localscale (issue 14) -----------------------------------------------------------------
+    ann_min_chunks: int = Field(
+        50_000,
+        ge=0,
+        description="A local index segment of at least this many chunks gets a FAISS HNSW index and is searched "
+        "approximately; smaller ones are scanned exactly (0: never). Measured in benchmarks/local_store_scale.py.",
+    )
+    ann_ef_search: int = Field(
+        128, ge=10, le=4096, description="HNSW search breadth (efSearch): higher is slower and closer to exact."
+    )
+    compact_max_segments: int = Field(
+        8, ge=1, description="More segments than this in the local index: the ingest run merges the smaller ones."
+    )
+    compact_dead_share: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="A local index segment whose removed (tombstoned) share exceeds this is rewritten without them.",
+    )
+
+    # --- conversations (issue 13) ------------------------------------------------------------
+    conversation_undo_days: float = Field(
+        7.0,
+        gt=0,
+        le=365,
+        description="How long a deleted conversation can be restored (POST /conversations/{id}/restore), in days; "
+        "after that it is removed for good with its messages, on its owner's next listing or by "
+        "`purge_deleted_conversations`.",
+    )
+
+    # --- embedscale (issue 14) ----------------------------------------------------------------
+    embed_concurrency: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="Bedrock embedding requests in flight at once during an ingest (measured in "
+        "benchmarks/embed_scale.py).",
+    )
+    embed_max_attempts: int = Field(
+        8,
+        ge=1,
+        le=20,
+        description="Attempts per Bedrock embedding request (botocore retries throttling and 5xx with "
+        "exponential backoff and jitter); after the last, the ingest stops and a re-run resumes.",
+    )
+    embed_retry_mode: str = Field(
+        "standard",
+        pattern="^(adaptive|standard)$",
+        description="botocore retry mode for embedding requests: 'standard' backs off with jitter; 'adaptive' also "
+        "slows the client down after throttling (fewer retries, but 1.5-2.4x lower throughput in "
+        "benchmarks/embed_scale.py).",
+    )
+    embed_cache_dir: Path | None = Field(
+        None,
+        description="Resume cache of finished embeddings (hashes and vectors, no text) for an ingest into a "
+        "PostgreSQL index; default $YAKUBA_HOME/cache/embeddings. A local index keeps it beside itself.",
+    )
+    embed_mask_documents: bool = Field(
+        True,
+        description="Mask personal data in chunk text before an external embedder (Bedrock) embeds it at ingest "
+        "(the index keeps the original text).",
+    )
+
+    # --- docsusage (issue 13) ------------------------------------------------------------------
+    usd_jpy_rate: float = Field(
+        150.0,
+        gt=0,
+        le=10000,
+        description="Yen per US dollar used to show costs in yen beside dollars (GET /usage, the usage page). "
+        "A display rate only: set it to the rate your finance section uses (e.g. the month's TTM).",
     )
 
     # --- web UI (issue 4) ----------------------------------------------------------------------

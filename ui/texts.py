@@ -77,9 +77,6 @@ FEEDBACK_THANKS = "ご評価ありがとうございました。今後の改善�
 # --- conversations (sidebar) ---------------------------------------------------------------
 CONVERSATIONS_HEADER = "会話の履歴"
 CONVERSATION_NEW = "新しい会話を始める"
-CONVERSATION_OPEN_HELP = "この会話を開きます。"
-CONVERSATION_DELETE_HELP = "この会話を削除します。"
-CONVERSATION_DELETED = "会話を削除しました。"
 CONVERSATIONS_NONE = "まだ会話はありません。"
 CONVERSATION_UNTITLED = "（無題の会話）"
 
@@ -91,10 +88,12 @@ DOC_TYPES = {"policy": "規程・通知等", "inquiry": "照会記録"}
 CLASSIFICATION = "機密性{}"
 DOCUMENTS_COLUMNS = {
     "title": "標題",
-    "source": "ファイル",
     "doc_type": "種別",
     "classification": "機密性",
-    "chunks": "区切り数",
+    "groups": "閲覧範囲",
+    "updated": "更新日",
+    "file_name": "ファイル名",
+    "chunks": "分割数",
 }
 UPLOAD_HEADER = "資料の登録"
 UPLOAD_LABEL = "登録するファイル（PDF、Word、Excel、PowerPoint、HTML、テキスト、照会記録の表）"
@@ -114,7 +113,7 @@ UPLOAD_NOT_PERMITTED = "資料の登録は、登録の権限をお持ちの職�
 SUMMARY_INGESTED = "取り込んだファイル"
 SUMMARY_UNCHANGED = "変更のなかったファイル"
 SUMMARY_SKIPPED = "取り込めなかったファイル"
-SUMMARY_CHUNKS = "登録された区切りの総数"
+SUMMARY_CHUNKS = "検索できる資料の分割数（合計）"
 SUMMARY_ISSUE_LINE = "・{source}：{reason}"
 
 # --- usage ---------------------------------------------------------------------------------

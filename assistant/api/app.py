@@ -15,6 +15,7 @@ from assistant.api.context import ApiContext
 from assistant.api.errors import install_error_handlers
 from assistant.api.routes import (
     account,
+    attachments,
     audit,
     batches,
     chat,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.include_router(documents.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
     app.include_router(batches.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
     app.include_router(minutes.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
+    app.include_router(attachments.router, max_body_size=documents.upload_body_limit(settings.max_upload_mb))
     # Routers of packages above this one (e.g. /evals from evals/) register themselves as entry points of the
     # group "yakuba.api_routers" in pyproject.toml, so the API does not import them by name: `evals` drives the
     # tasks of `assistant`, and `assistant` does not import `evals` back.

@@ -89,6 +89,19 @@ class AccountOut(ApiModel):
 # --- chat -----------------------------------------------------------------------------------
 
 
+class ChatFiltersIn(ApiModel):
+    """Where a chat question is searched (checked by the chat route, which answers a 422 in Japanese)."""
+
+    doc_type: str | None = Field(None, description="Only `policy` documents or `inquiry` records.")
+    date_from: str | None = Field(None, description="Only sources dated on or after this day (YYYY-MM-DD).")
+    date_to: str | None = Field(None, description="Only sources dated on or before this day (YYYY-MM-DD).")
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Search only these files (`source` from GET /documents) or folders (ending in `/`); "
+        "empty = every document the caller may see.",
+    )
+
+
 class ChatRequest(ApiModel):
     message: str = Field(
         min_length=1,
@@ -103,6 +116,9 @@ class ChatRequest(ApiModel):
     stream: bool = Field(False, description="Answer as server-sent events instead of one JSON body.")
     allow_auto: bool = Field(
         False, description="Let the router switch to an allowed backend when policy refuses the choice."
+    )
+    filters: ChatFiltersIn | None = Field(
+        None, description="Search only documents of this type, period, files or folders (stored with the turn)."
     )
 
     @field_validator("message")
@@ -163,6 +179,9 @@ class ChatResponse(ApiModel):
     )
     conversation_id: str = Field(description="The conversation the question and answer were stored in.")
     message_id: int = Field(description="Id of the stored answer (for POST /feedback).")
+    filters_label: str | None = Field(
+        None, description="The filters the question was searched with, in Japanese (None: no filters)."
+    )
 
     @model_validator(mode="after")
     def _label(self) -> ChatResponse:
@@ -175,7 +194,7 @@ class ChatResponse(ApiModel):
 
 class ConversationSummary(ApiModel):
     id: str
-    title: str = Field(description="The first question, shortened.")
+    title: str = Field(description="The name the owner gave it, else the first question, shortened.")
     created_at: datetime
     updated_at: datetime
 
@@ -248,11 +267,19 @@ class SearchResponse(ApiModel):
 
 
 class DocumentOut(ApiModel):
-    source: str = Field(description="Path of the source file in the index.")
-    title: str
+    source: str = Field(description="Path of the source file in the index (an id: not shown to users).")
+    title: str = Field(description="The document's title; a records file: its file name and record count.")
+    file_name: str = Field("", description="File name without folders.")
     doc_type: str
     classification: int = Field(description="Highest 機密性 level among its chunks.")
+    groups: list[str] = Field(default_factory=list, description="Access groups; empty = every user.")
     chunks: int = Field(description="Chunks of this file the caller may see.")
+    records: int | None = Field(None, description="Inquiry records in a records file; None for other files.")
+    uploaded: bool = Field(
+        False, description="Uploaded through the API: administrators may delete, replace and reclassify it."
+    )
+    uploaded_at: datetime | None = Field(None, description="When it was uploaded (uploads only).")
+    updated_at: datetime | None = Field(None, description="When its file last changed (uploads only).")
 
 
 class DocumentList(ApiModel):
@@ -333,10 +360,19 @@ class UsageRowOut(ApiModel):
     cost: float
 
 
+class UsageDayOut(ApiModel):
+    day: date = Field(description="Calendar day in the requested time zone.")
+    requests: int
+    cost: float = Field(description="USD.")
+
+
 class UsageResponse(ApiModel):
     rows: list[UsageRowOut]
     requests: int = Field(description="Sum over the rows.")
     cost: float = Field(description="Sum over the rows (USD).")
+    usd_jpy_rate: float = Field(description="Yen per dollar used for `cost_jpy` (setting `usd_jpy_rate`).")
+    cost_jpy: float = Field(description="`cost` in yen at `usd_jpy_rate`.")
+    daily: list[UsageDayOut] = Field(description="Use per day of the period, days without use included.")
 
 
 class AuditRowOut(ApiModel):

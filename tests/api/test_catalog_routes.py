@@ -84,8 +84,17 @@ def test_openapi_declares_every_route_model_and_error(api):
         # original files of cited sources (issue 13); /open/{token} is the browser's signed link, no key
         ("GET", "/sources/{chunk_id}"), ("POST", "/sources/links"), ("GET", "/sources/{chunk_id}/file"),
         ("GET", "/sources/open/{token}"),
+        # managing conversations (issue 13)
+        ("PATCH", "/conversations/{conversation_id}"), ("POST", "/conversations/{conversation_id}/restore"),
+        ("GET", "/conversations/{conversation_id}/export"),
         # browser sessions (issue 13)
         ("POST", "/sessions"), ("GET", "/sessions/current"), ("DELETE", "/sessions/current"), ("DELETE", "/sessions"),
+        # administrators' document actions (issue 13)
+        ("DELETE", "/documents/{upload_id}/{name}"), ("PUT", "/documents/{upload_id}/{name}"),
+        ("PATCH", "/documents/{upload_id}/{name}"),
+        # files attached to a conversation, and the filters kept with its answers (issue 13)
+        ("POST", "/attachments"), ("GET", "/conversations/{conversation_id}/attachments"),
+        ("DELETE", "/attachments/{attachment_id}"), ("GET", "/conversations/{conversation_id}/filters"),
     }  # fmt: skip
     assert set(operations) == expected
     error_ref = "#/components/schemas/ErrorBody"

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi_offline import FastAPIOffline
 
 from assistant.api.auth import check_proxy_settings
@@ -46,6 +46,21 @@ through a configured authenticating reverse proxy. Every error has the body
 """
 
 
+# ReDoc draws its "API docs by Redocly" logo from cdn.redoc.ly: on the reference pages the browser may load nothing
+# but this server's own files (inline scripts and styles are the pages' own; ReDoc runs its search in a blob worker).
+_REFERENCE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'"
+)
+
+
+async def _reference_stays_on_this_server(request: Request, call_next):  # noqa: ANN202 - Starlette middleware
+    response = await call_next(request)
+    if request.url.path in ("/docs", "/redoc"):
+        response.headers["Content-Security-Policy"] = _REFERENCE_CSP
+    return response
+
+
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
     """Build the API. `settings` defaults to the process settings; `embedder` replaces the one
     named in the index manifest (tests pass a fast one)."""
@@ -68,6 +83,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.middleware("http")(_reference_stays_on_this_server)
     install_error_handlers(app)
     body_limit = settings.max_body_kb * 1024
     for module in (account, chat, conversations, search, models, feedback, usage, audit, health, replies, sources):

@@ -17,3 +17,13 @@ def test_docs_and_redoc_load_their_assets_from_this_server(api):
             response = api.client.get(asset)
             assert response.status_code == 200 and len(response.content) > 10_000, asset
         assert "cdn." not in html and "//fonts.googleapis" not in html, page
+
+
+def test_every_schema_reference_points_to_a_component(api):
+    """ReDoc refuses the whole page on one dangling `$ref` (it did, for the minutes request body)."""
+    import json
+
+    spec = api.client.get("/openapi.json").json()
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert refs and refs <= set(spec["components"]["schemas"])
+    assert '"$ref": "#/$defs/' not in json.dumps(spec)

@@ -117,12 +117,31 @@ _MULTIPART_SCHEMA = {
         },
     },
 }
+def _inlined(schema: dict) -> dict:
+    """The schema with its `$defs` written in place of their `$ref`s: a hand-made request body is not among
+    the components FastAPI collects, so a `#/components/schemas/...` reference would point nowhere (ReDoc
+    refuses the whole page). Written by hand because pydantic has no option to inline definitions."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: object) -> object:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)  # type: ignore[return-value]
+
+
 _BODIES = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {
-                "schema": MinutesRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+                "schema": _inlined(MinutesRequest.model_json_schema())
             },
             "multipart/form-data": {"schema": _MULTIPART_SCHEMA},
         },

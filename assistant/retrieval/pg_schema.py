@@ -7,9 +7,13 @@ the records (Alembic only looks at the default schema) or sit in a database of i
             corpus statistics for BM25 (chunk count, token count)
     files   one row per ingested source file: the pipeline's record of it (fingerprint, chunk ids …)
     chunks  one row per chunk: filter columns (source, type, 機密性, groups, dates), the Chunk as JSON,
-            the BM25 side (token count and {term: count} as JSONB, GIN-indexed for `?|`), the vector
-            (pgvector, HNSW with cosine distance)
-    terms   document frequency of every term, kept up to date by the writer
+            the BM25 side (token count and {term: count} as JSONB, read for exact scores of candidates),
+            the vector (pgvector, HNSW with cosine distance)
+    terms   id and document frequency of every term, kept up to date by the writer
+    postings one row per (term, chunk): tf and an impact — the BM25 term-frequency part with the chunk's
+            length normalisation at write time, tf / (tf + k1·(1 − b + b·dl/avgdl)) — indexed by
+            (term, impact DESC), so a query reads only the best postings of each of its terms
+            (candidate selection; exact scores come from `chunks`, see pg_sql.py)
 
 The driver is psycopg 3 (the project's PostgreSQL driver for the records) with pgvector's adapter,
 so vectors travel as binary float32 arrays.
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
     import psycopg
 
 SCHEMA = "yakuba_index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: postings table with impacts (1: GIN over term_freqs)
 
 # HNSW build parameters (pgvector defaults); ef_search is set per query from the candidate pool.
 HNSW_M = 16
@@ -64,15 +68,24 @@ CREATE TABLE IF NOT EXISTS {s}.chunks (
 ALTER TABLE {s}.chunks ALTER COLUMN term_freqs SET STORAGE MAIN, ALTER COLUMN chunk SET STORAGE EXTERNAL;
 CREATE INDEX IF NOT EXISTS chunks_source ON {s}.chunks (source);
 CREATE INDEX IF NOT EXISTS chunks_classification ON {s}.chunks (classification);
+CREATE UNIQUE INDEX IF NOT EXISTS chunks_seq ON {s}.chunks (seq);
 CREATE TABLE IF NOT EXISTS {s}.terms (
     term  text PRIMARY KEY,
+    id    integer GENERATED ALWAYS AS IDENTITY UNIQUE,
     df    integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.postings (
+    term_id  integer NOT NULL,
+    seq      bigint NOT NULL,
+    tf       integer NOT NULL,
+    impact   real NOT NULL
 );
 """
 
 # Built after a bulk load rather than row by row (pgvector: building on loaded data is much faster).
 _SEARCH_INDEXES = """
-CREATE INDEX IF NOT EXISTS chunks_terms ON {s}.chunks USING gin (term_freqs);
+CREATE INDEX IF NOT EXISTS postings_impact ON {s}.postings (term_id, impact DESC) INCLUDE (seq);
+CREATE INDEX IF NOT EXISTS postings_seq ON {s}.postings (seq);
 CREATE INDEX IF NOT EXISTS chunks_hnsw ON {s}.chunks
     USING hnsw (embedding vector_cosine_ops) WITH (m = {m}, ef_construction = {ef});
 """
@@ -92,7 +105,7 @@ def create_tables(conn: psycopg.Connection, dim: int) -> None:
 
 
 def create_search_indexes(conn: psycopg.Connection) -> None:
-    """The GIN (terms) and HNSW (vectors) indexes (no-op when present)."""
+    """The postings (terms) and HNSW (vectors) indexes (no-op when present)."""
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     conn.execute(_SEARCH_INDEXES.format(s=SCHEMA, m=HNSW_M, ef=HNSW_EF_CONSTRUCTION))
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 BM25_K1 = 1.5  # bm25s defaults, the local index's BM25
 BM25_B = 0.75
-_BM25_IDF = f"""SELECT t.term, ln(1 + (m.n_chunks - t.df + 0.5) / (t.df + 0.5)),
+_BM25_IDF = f"""SELECT t.term, t.id, t.df, ln(1 + (m.n_chunks - t.df + 0.5) / (t.df + 0.5)),
         m.n_tokens::float8 / greatest(m.n_chunks, 1)
     FROM unnest(%s::text[]) AS qt(term) JOIN {SCHEMA}.terms t ON t.term = qt.term, {SCHEMA}.meta m"""
 
@@ -34,17 +34,42 @@ def bm25_sql(conn: psycopg.Connection, tokens: list[str], params: dict[str, Any]
     rows = conn.execute(_BM25_IDF, (list(counts),)).fetchall()
     if not rows:
         return None
-    norm = f"{BM25_K1} * (1 - {BM25_B} + {BM25_B} * c.n_tokens / %(bm25_avgdl)s)"
+    # float8 throughout: a bare 0.75 times an integer column would be numeric arithmetic (slow)
+    norm = f"{BM25_K1}::float8 * ({1 - BM25_B}::float8 + {BM25_B}::float8 * c.n_tokens / %(bm25_avgdl)s)"
     parts = []
-    for i, (term, idf, avgdl) in enumerate(rows):
+    for i, (term, _id, _df, idf, avgdl) in enumerate(rows):
         tf = f"coalesce((c.term_freqs ->> %(bm25_t{i})s)::float8, 0)"
         # tf/(tf+norm) written as 1 - norm/(tf+norm): one JSONB lookup per term and row, not two
         parts.append(f"%(bm25_w{i})s * (1 - ({norm}) / ({tf} + {norm}))")
         params[f"bm25_t{i}"] = term
         params[f"bm25_w{i}"] = idf * counts[term]
         params["bm25_avgdl"] = max(avgdl, 1e-9)
-    params["terms"] = [r[0] for r in rows]
+    params["term_ids"] = [r[1] for r in rows]
+    params["max_df"] = max(r[2] for r in rows)
+    params["term_weights"] = [params[f"bm25_w{i}"] for i in range(len(rows))]
     return "(" + " + ".join(parts) + ")"
+
+
+def lexical_top_sql(bm25: str, where: str, per_term: int | None) -> str:
+    """The `%(depth)s` best chunks by BM25 the filters allow, ranked exactly over candidates from postings.
+
+    Candidates: the `per_term` postings of highest impact of each query term (all of them when None),
+    summed as Σ idf·impact — the chunk's BM25 at the average length of when it was written, over the
+    terms whose best postings it is among. Walking them best first, the filters pick the first
+    `%(shortlist)s` allowed ones (a nested loop that stops there: LATERAL … LIMIT 1 is never flattened
+    into a hash join), which are scored exactly (`bm25`, corpus statistics of now) and cut.
+    """
+    limit = "ALL" if per_term is None else str(int(per_term))
+    return f"""WITH q AS (SELECT * FROM unnest(%(term_ids)s::int[], %(term_weights)s::float8[]) AS q(term_id, w)),
+        est AS (SELECT p.seq, sum(q.w * p.impact) AS est FROM q CROSS JOIN LATERAL (
+                    SELECT seq, impact FROM {SCHEMA}.postings WHERE term_id = q.term_id
+                    ORDER BY impact DESC LIMIT {limit}) p
+                GROUP BY p.seq ORDER BY est DESC, p.seq),
+        short AS (SELECT c.chunk_id, c.seq, {bm25} AS score FROM est CROSS JOIN LATERAL (
+                      SELECT c.chunk_id, c.seq, c.n_tokens, c.term_freqs FROM {SCHEMA}.chunks c
+                      WHERE c.seq = est.seq AND {where} LIMIT 1) c
+                  LIMIT %(shortlist)s)
+    SELECT chunk_id, seq, score FROM short ORDER BY score DESC, seq LIMIT %(depth)s"""
 
 
 def filter_sql(filters: Filters | None) -> tuple[str, dict[str, Any]]:
@@ -58,7 +83,9 @@ def filter_sql(filters: Filters | None) -> tuple[str, dict[str, Any]]:
         if filters.sources:
             files = [s for s in filters.sources if not s.endswith("/")]
             folders = [_like_prefix(s) for s in filters.sources if s.endswith("/")]
-            clauses.append("(c.source = ANY(%(in_files)s::text[]) OR c.source LIKE ANY(%(in_folders)s::text[]))")
+            clauses.append(
+                "(c.source = ANY(%(in_files)s::text[]) OR c.source LIKE ANY(%(in_folders)s::text[]))"
+            )
             params["in_files"], params["in_folders"] = files, folders
         if filters.max_classification is not None:
             clauses.append("c.classification <= %(ceiling)s")

@@ -8,9 +8,13 @@ One search, inside one read transaction (a consistent snapshot):
 - dense: the `depth` nearest chunks the filters allow, through the HNSW index (`ORDER BY embedding <=>`);
   pgvector 0.6 applies a WHERE clause after the index scan, so a selective filter can leave fewer than
   `depth` rows — the query is then re-run as an exact scan, and k visible chunks still come back;
-- lexical: BM25 (bm25s's defaults: Lucene idf, k1 1.5, b 0.75, so the ranking is the local index's)
-  over the chunks whose terms match (`term_freqs ?| terms`, GIN), corpus statistics from `meta`/`terms`,
-  every matching row scored (exact, like bm25s; its cost grows with the number of matching chunks);
+- lexical: BM25 (bm25s's defaults: Lucene idf, k1 1.5, b 0.75, so the ranking is the local index's).
+  Scoring every chunk that shares a word with the query grows with the corpus (600 ms p50 at 100k), so
+  candidates come from the `postings` table instead: the `per_term` postings of highest impact of each
+  query term (index (term, impact DESC)), summed with the terms' idf; the filters are applied to those,
+  the best `shortlist` are scored exactly (term counts of the chunk, corpus statistics of now) and cut.
+  When the filters leave fewer than `depth` candidates, `per_term` widens (×4) up to every posting of
+  the query's terms — then the ranking is exactly bm25s's, as it always is on small indexes;
 - both scores of every candidate, then the fusion of fusion.py, as in the local store.
 Access filters (groups, 機密性, type, dates, excluded sources) are WHERE clauses of both rankers,
 so they act before the top-k cut.
@@ -29,7 +33,7 @@ from assistant.backends.embedders import canonical_embedder
 from assistant.retrieval.base import Filters, Hit
 from assistant.retrieval.fusion import rank_hybrid, rank_single
 from assistant.retrieval.pg_schema import FORMAT_VERSION, SCHEMA, read_meta
-from assistant.retrieval.pg_sql import bm25_sql, filter_sql
+from assistant.retrieval.pg_sql import bm25_sql, filter_sql, lexical_top_sql
 from assistant.retrieval.query_masking import outbound_embedder
 from assistant.retrieval.tokenizer import get_tokenizer
 from core.errors import IndexMismatch, IndexNotFound
@@ -47,6 +51,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
+# Lexical candidates: postings read per query term, and how many of the best by the impact estimate
+# are scored exactly. Chosen by benchmarks/pg_store_search.py at 100k chunks (BM25 top-10 overlap with
+# the local bm25s, tie-aware): 1000/200 → 0.875, 1000/500 → 0.93, 2000/500 → 0.968, 3000/1000 → 0.99.
+PER_TERM = 2000
+SHORTLIST = 500
 
 
 def engine_for(url: str, *, pool_size: int = 5) -> Engine:
@@ -109,6 +118,8 @@ class PgIndex:
         pool: int | None = None,
         policy: Mapping[int, list[str]] | None = None,
         location: str = "",
+        per_term: int = PER_TERM,
+        shortlist: int = SHORTLIST,
     ) -> None:
         if alpha is None or pool is None:
             from assistant.config import get_settings
@@ -120,6 +131,8 @@ class PgIndex:
         self.pool = pool
         self.policy = policy
         self.location = location
+        self.per_term = per_term
+        self.shortlist = shortlist
         self._engine = engine
         self._meta = meta
         self._embedder = embedder
@@ -135,6 +148,8 @@ class PgIndex:
         pool: int | None = None,
         policy: Mapping[int, list[str]] | None = None,
         engine: Engine | None = None,
+        per_term: int = PER_TERM,
+        shortlist: int = SHORTLIST,
     ) -> PgIndex:
         """Connect to the index at `url` (raises IndexNotFound when nothing was ingested there yet)."""
         import psycopg
@@ -158,6 +173,8 @@ class PgIndex:
             pool=pool,
             policy=policy,
             location=redacted(url),
+            per_term=per_term,
+            shortlist=shortlist,
         )
 
     @property
@@ -260,22 +277,29 @@ class PgIndex:
         with connection(self._engine) as conn, conn.transaction():
             # one snapshot for every statement of the search: a file committed meanwhile is not half seen
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            conn.execute(f"SET LOCAL hnsw.ef_search = {min(max(depth, 40), _MAX_EF_SEARCH)}")
+            params["ef"] = _ef_search(depth, filtered=where != "TRUE")
+            conn.execute(f"SET LOCAL hnsw.ef_search = {params['ef']}")
             bm25 = bm25_sql(conn, tokens, params) if tokens else None
-            dense_ids = self._dense_top(conn, where, params) if vector is not None else []
-            lexical_ids = self._lexical_top(conn, where, params, bm25) if bm25 else []
-            candidates = list(dict.fromkeys(dense_ids + lexical_ids))
-            if not candidates:
+            # each ranker returns its candidates with their seq and its own score; the other ranker's
+            # score is computed only for the candidates it did not find itself
+            dense_top = self._dense_top(conn, where, params) if vector is not None else {}
+            lexical_top = self._lexical_top(conn, where, params, bm25) if bm25 else {}
+            scores = {cid: [seq, cosine, 0.0] for cid, (seq, cosine) in dense_top.items()}
+            for cid, (seq, score) in lexical_top.items():
+                scores.setdefault(cid, [seq, 0.0, 0.0])[2] = score
+            missing = list(dense_top.keys() ^ lexical_top.keys()) if dense_top and lexical_top else []
+            if missing:
+                for cid, cosine, score in conn.execute(
+                    f"""SELECT c.chunk_id, 1 - (c.embedding <=> %(qv)s), {bm25}
+                        FROM {SCHEMA}.chunks c WHERE c.chunk_id = ANY(%(missing)s)""",
+                    {**params, "missing": missing},
+                ):
+                    scores[cid][1:] = [cosine, score]
+            if not scores:
                 return []
-            rows = conn.execute(
-                f"""SELECT c.seq, c.chunk_id, {"1 - (c.embedding <=> %(qv)s)" if vector is not None else "0"},
-                       {bm25 or "0"}
-                FROM {SCHEMA}.chunks c WHERE c.chunk_id = ANY(%(cand)s) ORDER BY c.seq""",
-                {**params, "cand": candidates},
-            ).fetchall()
-            ids = [r[1] for r in rows]
-            dense = np.array([r[2] for r in rows], dtype=np.float32)
-            lexical = np.array([r[3] for r in rows], dtype=np.float32)
+            ids = sorted(scores, key=lambda cid: scores[cid][0])  # row order, as the local index's
+            dense = np.array([scores[cid][1] for cid in ids], dtype=np.float32)
+            lexical = np.array([scores[cid][2] for cid in ids], dtype=np.float32)
             if mode == "bm25":
                 ranking = rank_single(lexical, k, positive_only=True)
             elif mode == "dense":
@@ -303,29 +327,41 @@ class PgIndex:
             )
         return hits
 
-    def _dense_top(self, conn: psycopg.Connection, where: str, params: dict) -> list[str]:
-        sql = f"""SELECT c.chunk_id FROM {SCHEMA}.chunks c WHERE {where}
+    def _dense_top(self, conn: psycopg.Connection, where: str, params: dict) -> dict[str, tuple[int, float]]:
+        """The `depth` nearest chunks the filters allow: {chunk_id: (seq, cosine)}, nearest first."""
+        sql = f"""SELECT c.chunk_id, c.seq, 1 - (c.embedding <=> %(qv)s) FROM {SCHEMA}.chunks c WHERE {where}
                   ORDER BY c.embedding <=> %(qv)s LIMIT %(depth)s"""
-        ids = [r[0] for r in conn.execute(sql, params)]
-        depth = params["depth"]
-        if len(ids) < depth and min(max(depth, 40), _MAX_EF_SEARCH) < _MAX_EF_SEARCH:
+        ids = conn.execute(sql, params).fetchall()
+        depth, ef = params["depth"], params["ef"]
+        if len(ids) < depth and ef < _MAX_EF_SEARCH:
             # HNSW + a filter can stop short of `depth` rows (pgvector 0.6 filters after the index scan,
             # which yields at most ef_search rows): first a wider graph search, sized by the share seen …
-            share = max(len(ids), 1) / min(max(depth, 40), _MAX_EF_SEARCH)
+            share = max(len(ids), 1) / ef
             conn.execute(f"SET LOCAL hnsw.ef_search = {min(int(2 * depth / share), _MAX_EF_SEARCH)}")
-            ids = [r[0] for r in conn.execute(sql, params)]
+            ids = conn.execute(sql, params).fetchall()
         if len(ids) < depth:
             # … then the exact scan, which returns every visible chunk up to `depth`. `+ 0` keeps the
             # planner off the HNSW index (a planner setting would not reach psycopg's prepared plans).
             exact = sql.replace("ORDER BY c.embedding <=> %(qv)s", "ORDER BY (c.embedding <=> %(qv)s) + 0")
-            ids = [r[0] for r in conn.execute(exact, params)]
-        return ids
+            ids = conn.execute(exact, params).fetchall()
+        return {cid: (seq, cosine) for cid, seq, cosine in ids}
 
-    def _lexical_top(self, conn: psycopg.Connection, where: str, params: dict, bm25: str) -> list[str]:
-        sql = f"""SELECT c.chunk_id FROM {SCHEMA}.chunks c
-                  WHERE c.term_freqs ?| %(terms)s::text[] AND {where}
-                  ORDER BY {bm25} DESC, c.seq LIMIT %(depth)s"""
-        return [r[0] for r in conn.execute(sql, params)]
+    def _lexical_top(
+        self, conn: psycopg.Connection, where: str, params: dict, bm25: str
+    ) -> dict[str, tuple[int, float]]:
+        """The BM25 top `depth` as {chunk_id: (seq, score)} (pg_sql.lexical_top_sql): candidates from the best `per_term` postings of
+        each term, widened ×4 while the filters leave fewer than `depth` of them and some term has more
+        postings than were read; at the widest, every posting of the query's terms (exact)."""
+        depth = params["depth"]
+        params = {**params, "shortlist": max(self.shortlist, depth)}
+        per_term: int | None = self.per_term
+        while True:
+            if per_term is not None and per_term >= params["max_df"]:
+                per_term = None  # every posting is read anyway: no LIMIT
+            rows = conn.execute(lexical_top_sql(bm25, where, per_term), params).fetchall()
+            if per_term is None or len(rows) >= depth:
+                return {cid: (seq, score) for cid, seq, score in rows}
+            per_term *= 4
 
     def _may_embed_queries(self, filters: Filters | None) -> bool:
         """As `LocalIndex._may_embed_queries`: a query counts as the highest level its caller may read
@@ -347,6 +383,13 @@ class PgIndex:
             "searching with BM25 only", level, embedder.name, location,
         )  # fmt: skip
         return False
+
+
+def _ef_search(depth: int, *, filtered: bool) -> int:
+    """hnsw.ef_search for `depth` neighbours: pgvector 0.6 (pgserver's build; no iterative scans, which
+    came with 0.8) yields at most ef_search rows and filters after, so a filtered search starts at
+    twice the depth — enough while the filters let half the chunks through, one graph search."""
+    return min(max(depth, 40) * (2 if filtered else 1), _MAX_EF_SEARCH)
 
 
 def _fetch_chunks(conn: psycopg.Connection, chunk_ids: list[str]) -> list[Chunk]:

@@ -33,7 +33,7 @@ from assistant.retrieval.pg_schema import (
     ensure_extension,
     read_meta,
 )
-from assistant.retrieval.pg_sql import filter_dates
+from assistant.retrieval.pg_sql import BM25_B, BM25_K1, filter_dates
 from assistant.retrieval.pg_store import connection, conninfo, engine_for, redacted
 from assistant.retrieval.tokenizer import get_tokenizer
 from core.errors import IndexMismatch
@@ -251,8 +251,8 @@ class PgIndexTarget:
                 )
             _insert_chunks(conn, chunks, vectors, tokens)
             create_search_indexes(conn)
-        with connection(self.engine) as conn:
-            conn.execute(f"ANALYZE {SCHEMA}.chunks")
+        with connection(self.engine) as conn:  # VACUUM: the visibility map lets postings be read index-only
+            conn.execute(f"VACUUM (ANALYZE) {SCHEMA}.chunks, {SCHEMA}.postings, {SCHEMA}.terms")
 
     @staticmethod
     def revision(conn: psycopg.Connection) -> str:
@@ -260,15 +260,15 @@ class PgIndexTarget:
 
 
 def _delete_chunks(conn: psycopg.Connection, source: str) -> None:
-    """Delete the chunks of `source`, taking their terms and tokens out of the BM25 statistics.
-
-    A term whose count falls to 0 keeps its row: it matches no chunk, so it never scores.
+    """Delete the chunks of `source` and their postings, taking their terms and tokens out of the BM25
+    statistics. A term whose count falls to 0 keeps its row: it has no posting, so it never scores.
     """
     conn.execute(
-        f"""WITH gone AS (DELETE FROM {SCHEMA}.chunks WHERE source = %(source)s RETURNING term_freqs, n_tokens),
-                 counts AS (SELECT k AS term, count(*) AS n FROM gone, jsonb_object_keys(gone.term_freqs) k
-                            GROUP BY k),
-                 terms AS (UPDATE {SCHEMA}.terms t SET df = t.df - counts.n FROM counts WHERE t.term = counts.term)
+        f"""WITH gone AS (DELETE FROM {SCHEMA}.chunks WHERE source = %(source)s RETURNING seq, n_tokens),
+                 posts AS (DELETE FROM {SCHEMA}.postings p USING gone WHERE p.seq = gone.seq
+                           RETURNING p.term_id),
+                 counts AS (SELECT term_id, count(*) AS n FROM posts GROUP BY term_id),
+                 terms AS (UPDATE {SCHEMA}.terms t SET df = t.df - counts.n FROM counts WHERE t.id = counts.term_id)
             UPDATE {SCHEMA}.meta SET n_chunks = n_chunks - (SELECT count(*) FROM gone),
                    n_tokens = n_tokens - (SELECT coalesce(sum(n_tokens), 0) FROM gone),
                    revision = revision + 1, updated = now()""",
@@ -279,7 +279,11 @@ def _delete_chunks(conn: psycopg.Connection, source: str) -> None:
 def _insert_chunks(
     conn: psycopg.Connection, chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]]
 ) -> None:
-    """COPY the chunks in and add their terms and tokens to the BM25 statistics."""
+    """COPY the chunks in, add their terms and tokens to the BM25 statistics, then their postings.
+
+    The postings are derived in SQL from the rows just written (their term_freqs), with the impact
+    computed against the corpus's average length after this insert: no per-posting Python loop.
+    """
     if len(chunks) != len(vectors) or len(chunks) != len(tokens):
         raise ValueError(f"{len(chunks)} chunks, {len(vectors)} vectors and {len(tokens)} token lists differ")
     df: Counter[str] = Counter()
@@ -304,4 +308,13 @@ def _insert_chunks(
         f"UPDATE {SCHEMA}.meta SET n_chunks = n_chunks + %s, n_tokens = n_tokens + %s,"
         " revision = revision + 1, updated = now()",
         (len(chunks), total),
+    )
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.postings (term_id, seq, tf, impact)
+            SELECT t.id, c.seq, e.value::int, e.value::int / (e.value::int + {BM25_K1} * (1 - {BM25_B}
+                   + {BM25_B} * c.n_tokens / greatest(m.n_tokens::float8 / greatest(m.n_chunks, 1), 1e-9)))
+            FROM {SCHEMA}.chunks c CROSS JOIN {SCHEMA}.meta m, jsonb_each_text(c.term_freqs) e
+                 JOIN {SCHEMA}.terms t ON t.term = e.key
+            WHERE c.chunk_id = ANY(%s::text[])""",
+        ([c.chunk_id for c in chunks],),
     )

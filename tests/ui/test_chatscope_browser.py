@@ -49,7 +49,17 @@ def _open_list(page, label: str, showing: str):
 
 
 def _choose(page, label: str, option: str) -> None:
-    _open_list(page, label, option).filter(has_text=option).first.click()
+    """Open the list and click the option; a rerun of the page can close the list in between (seen on a busy
+    machine), so the whole step is tried again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _attempt in range(4):
+        try:
+            _open_list(page, label, option).filter(has_text=option).first.click(timeout=5000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option} in {label}")
 
 
 def test_filters_and_an_attached_file(live_api, tmp_path):

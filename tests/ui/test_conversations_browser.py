@@ -95,8 +95,12 @@ def test_rename_delete_and_undo_in_the_sidebar(live_api, clerk, tmp_path):
             expect(_row(page, oldest)).to_be_visible(timeout=WAIT_MS)
 
             # Every row has its date: the two on the same topic differ by it.
+            for row in (
+                newest,
+                second,
+            ):  # wait for the rows' text: a row can be there before its label is drawn
+                expect(_row(page, row)).to_contain_text(SAME_TOPIC[:10], timeout=WAIT_MS)
             same = [_row(page, newest).inner_text(), _row(page, second).inner_text()]
-            assert all(SAME_TOPIC[:10] in text for text in same), same
             assert "今日" in same[0] and "昨日" in same[1], same
             _row(page, second).scroll_into_view_if_needed()
             _shot(page, "sidebar.png")

@@ -11,6 +11,7 @@ import typer
 from assistant.cli import (
     ask_cmds,
     audit_cmds,
+    index_cmds,
     ingest_cmds,
     jobs_cmds,
     mask_cmds,
@@ -43,6 +44,7 @@ app.add_typer(audit_cmds.app, name="audit")
 app.add_typer(reply_cmds.app, name="reply")
 app.add_typer(jobs_cmds.jobs_app, name="jobs")
 app.add_typer(minutes_cmds.app, name="minutes")
+app.add_typer(index_cmds.app, name="index")
 
 # Command groups of packages above this one (e.g. `yakuba eval` from evals/) register themselves as entry points
 # of the group "yakuba.commands" in pyproject.toml, so the CLI does not import them by name: `evals` drives the

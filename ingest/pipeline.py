@@ -35,7 +35,7 @@ from ingest.labels import LabelResolver, Labels
 from ingest.limits import LoadLimits
 from ingest.sandbox import LoaderPool, shared_pool
 from ingest.summary import FileIssue, IngestSummary
-from ingest.target import IndexTarget, PreviousGeneration, chunk_count, stored_chunks
+from ingest.target import IndexTarget, PreviousGeneration
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ class IngestPipeline:
             self._write(summary, previous, new_files, new_chunks, removed)
         else:
             summary.generation = previous.generation if previous else None
-            summary.chunks_total = chunk_count(previous) if previous else 0
+            summary.chunks_total = previous.chunk_count if previous else 0
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -319,7 +319,7 @@ class IngestPipeline:
         rebuild = self.options.rebuild
         kept = {s for s in new_files if s not in new_chunks}
         gone = set(new_chunks) | removed | (kept if rebuild else set())
-        old, old_vectors = stored_chunks(previous, gone) if previous is not None else ([], None)
+        old, old_vectors = previous.stored(gone) if previous is not None else ([], None)
         chunks: list[Chunk] = []
         for source in new_files:
             if source in new_chunks:
@@ -330,7 +330,7 @@ class IngestPipeline:
         new_ids = {c.chunk_id for c in chunks}
         summary.chunks_added = len(new_ids - old_ids)
         summary.chunks_removed = len(old_ids - new_ids)
-        summary.chunks_total = (chunk_count(previous) if previous is not None else 0) - len(old) + len(chunks)
+        summary.chunks_total = (previous.chunk_count if previous is not None else 0) - len(old) + len(chunks)
 
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
         reusable: dict[str, int] = {}

@@ -45,21 +45,6 @@ class PreviousGeneration(Protocol):
         ...
 
 
-def stored_chunks(previous: Any, sources: set[str]) -> tuple[list[Chunk], np.ndarray]:
-    """`previous.stored(sources)`; a generation that offers only `chunks` and `vectors` (everything at once,
-    as PgIndexTarget's did when this protocol changed) is filtered instead."""
-    if hasattr(previous, "stored"):
-        return previous.stored(sources)
-    rows = [i for i, c in enumerate(previous.chunks) if c.source in sources]
-    return [previous.chunks[i] for i in rows], previous.vectors[rows]
-
-
-def chunk_count(previous: Any) -> int:
-    """`previous.chunk_count`, or the length of `previous.chunks` (see `stored_chunks`)."""
-    count = getattr(previous, "chunk_count", None)
-    return len(previous.chunks) if count is None else int(count)
-
-
 class IndexTarget(Protocol):
     """Where one ingest reads the previous generation from and writes the next one to."""
 

@@ -57,7 +57,6 @@ class PgPrevious:
         self._engine = engine
         self._meta = meta
         self._files = files
-        self._loaded: tuple[list[Chunk], np.ndarray] | None = None
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -74,26 +73,27 @@ class PgPrevious:
         return f"rev-{self._meta['revision']}"
 
     @property
-    def chunks(self) -> list[Chunk]:
-        return self._load()[0]
+    def chunk_count(self) -> int:
+        return int(self._meta["n_chunks"])
 
-    @property
-    def vectors(self) -> np.ndarray:
-        return self._load()[1]
-
-    def _load(self) -> tuple[list[Chunk], np.ndarray]:
-        if self._loaded is None:
-            with connection(self._engine) as conn, conn.cursor(binary=True) as cur:
-                rows = cur.execute(f"SELECT chunk, embedding FROM {SCHEMA}.chunks ORDER BY seq").fetchall()
-            chunks = [Chunk.from_dict(r[0]) for r in rows]
-            dim = int(self._meta["dim"])
-            vectors = (
-                np.vstack([r[1].to_numpy() for r in rows]).astype(np.float32)
-                if rows
-                else np.zeros((0, dim), np.float32)
-            )
-            self._loaded = (chunks, vectors)
-        return self._loaded
+    def stored(self, sources: set[str]) -> tuple[list[Chunk], np.ndarray]:
+        """The chunks of these sources with their vectors, in index order: an ingest reads only the files it
+        replaces or removes, never the whole index."""
+        dim = int(self._meta["dim"])
+        if not sources:
+            return [], np.zeros((0, dim), np.float32)
+        with connection(self._engine) as conn, conn.cursor(binary=True) as cur:
+            rows = cur.execute(
+                f"SELECT chunk, embedding FROM {SCHEMA}.chunks WHERE source = ANY(%s) ORDER BY seq",
+                (sorted(sources),),
+            ).fetchall()
+        chunks = [Chunk.from_dict(r[0]) for r in rows]
+        vectors = (
+            np.vstack([r[1].to_numpy() for r in rows]).astype(np.float32)
+            if rows
+            else np.zeros((0, dim), np.float32)
+        )
+        return chunks, vectors
 
 
 class PgIndexTarget:

@@ -260,8 +260,13 @@ class MemoryTarget:
         from types import SimpleNamespace
 
         g = self.generations[-1]
+
+        def stored(sources):
+            rows = [i for i, c in enumerate(g["chunks"]) if c.source in sources]
+            return [g["chunks"][i] for i in rows], g["vectors"][rows]
+
         return SimpleNamespace(
-            manifest={"files": g["files"]}, chunks=g["chunks"], vectors=g["vectors"],
+            manifest={"files": g["files"]}, chunk_count=len(g["chunks"]), stored=stored,
             embedder_name=g["embedder_name"], generation=g["name"],
         )  # fmt: skip
 

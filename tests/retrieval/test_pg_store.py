@@ -213,8 +213,13 @@ def test_changes_are_written_per_file_and_statistics_follow(pg_url, chunks, embe
     previous = target.open_previous(rebuild=False)
     assert set(previous.manifest["files"]) == {c.source for c in new}
     by_id = {c.chunk_id: c for c in new}
-    assert len(previous.chunks) == len(new) and all(by_id[c.chunk_id] == c for c in previous.chunks)
-    assert previous.vectors.shape == (len(new), embedder.dim)
+    assert previous.chunk_count == len(new)
+    stored, vectors = previous.stored({c.source for c in new})  # what an ingest reads back: only the files asked
+    assert len(stored) == len(new) and all(by_id[c.chunk_id] == c for c in stored)
+    assert vectors.shape == (len(new), embedder.dim)
+    one, one_vectors = previous.stored({new[0].source})
+    assert {c.source for c in one} == {new[0].source} and one_vectors.shape == (len(one), embedder.dim)
+    assert previous.stored(set())[0] == []
 
 
 def test_a_failure_mid_file_leaves_that_files_previous_chunks(pg_url, chunks, embedder, monkeypatch):

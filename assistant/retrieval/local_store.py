@@ -100,30 +100,6 @@ class LocalIndex:
 
     # ------------------------------------------------------------------ writing
 
-    @staticmethod
-    def write_generation(
-        index_dir: Path | str,
-        chunks: list[Chunk],
-        vectors: np.ndarray,
-        *,
-        embedder_name: str,
-        dim: int,
-        files: dict[str, dict[str, Any]],
-        tokenizer: JapaneseTokenizer | None = None,
-        ann_min_chunks: int | None = None,
-    ) -> Path:
-        """Write a complete new generation (one segment of every chunk), make it live atomically.
-
-        `vectors` row i is the embedding of `chunks[i].search_text`; `files` is the pipeline's
-        per-source record ({source: {"sha256": …, "chunk_ids": […], …}}), stored in the manifest.
-        """
-        from assistant.retrieval.local_writer import write_full
-
-        return write_full(
-            Path(index_dir), chunks, vectors, embedder_name=embedder_name, dim=dim, files=files,
-            tokenizer=tokenizer, ann_min_chunks=ann_min_chunks,
-        )  # fmt: skip
-
     # ------------------------------------------------------------------ reading
 
     @classmethod

@@ -7,6 +7,7 @@ import pytest
 from assistant.retrieval import generations
 from assistant.retrieval.local_bm25 import Postings
 from assistant.retrieval.local_store import LocalIndex, build_in_memory
+from assistant.retrieval.local_writer import write_full
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def write(tmp_path, chunks, embedder):
     vectors = build_in_memory(chunks, embedder).vectors
 
     def _write(upto: int | None = None):
-        return LocalIndex.write_generation(
+        return write_full(
             tmp_path, chunks[:upto], vectors[:upto], embedder_name=embedder.name, dim=embedder.dim, files={}
         )
 

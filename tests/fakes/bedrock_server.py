@@ -55,6 +55,12 @@ from urllib.parse import unquote, urlsplit
 
 from tests.fakes import eventstream
 from tests.fakes.bedrock_batch_jobs import BatchJobs
+from tests.fakes.bedrock_invoke import (
+    BedrockError,
+    request_id,
+    scripted_failure,
+    send_invoke,
+)
 from tests.fakes.scripted_server import (
     FakeRequestHandler,
     Reply,
@@ -66,13 +72,9 @@ from tests.fakes.synthetic import (
     estimate_tokens,
     first_sentence,
     first_source_sentence,
-    hashed_embedding,
     object_for_schema,
     split_deltas,
 )
-
-TITAN_EMBED_V2 = "amazon.titan-embed-text-v2:0"
-COHERE_EMBED_MULTILINGUAL_V3 = "cohere.embed-multilingual-v3"
 
 # kind -> (HTTP status, error code, message), as Bedrock Runtime documents them.
 ERRORS: dict[str, tuple[int, str, str]] = {
@@ -92,22 +94,6 @@ _STREAM_ERROR = (
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 
 _OPERATIONS = {"converse": "Converse", "converse-stream": "ConverseStream", "invoke": "InvokeModel"}
-_TITAN_DIMENSIONS = (256, 512, 1024)
-_COHERE_DIMENSIONS = 1024
-_COHERE_INPUT_TYPES = ("search_document", "search_query", "classification", "clustering")
-_COHERE_MAX_TEXTS = 96
-
-
-class BedrockError(Exception):
-    """An error reply: raised while handling, sent as Bedrock would send it."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    @classmethod
-    def validation(cls, message: str) -> BedrockError:
-        return cls(400, "ValidationException", message)
 
 
 class FakeBedrock(ScriptedServer):
@@ -198,12 +184,12 @@ class FakeBedrock(ScriptedServer):
                 )  # fmt: skip
         try:
             failure = "throttle" if over else self.admit(handler, "InvokeModel", body, model_id=model_id)
-            failure = failure or _scripted_failure(self.embed_failures, body)
+            failure = failure or scripted_failure(self.embed_failures, body)
             if failure is not None:  # every injected fault of an InvokeModel is an error reply
                 raise BedrockError(*(ERRORS.get(failure) or _STREAM_ERROR))
             if not isinstance(body, dict):
                 raise BedrockError.validation("The request body is not valid JSON.")
-            _send_invoke(handler, model_id, body)
+            send_invoke(handler, model_id, body)
         except BedrockError as error:
             _send_error(handler, error)
         finally:
@@ -242,7 +228,7 @@ class FakeBedrock(ScriptedServer):
             handler.close_connection = True
             return
         deltas = split_deltas(text)
-        handler.start_chunked(eventstream.CONTENT_TYPE, _request_id())
+        handler.start_chunked(eventstream.CONTENT_TYPE, request_id())
         handler.write_chunk(eventstream.encode_event("messageStart", {"role": "assistant"}))
         for delta in deltas[: int(len(deltas) * self.cut_fraction)]:
             event = {"contentBlockIndex": 0, "delta": {"text": delta}}
@@ -320,16 +306,12 @@ def _usage(reply: Reply | StructuredReply, body: dict, output_text: str) -> dict
 
 
 # --- responses -------------------------------------------------------------------------------
-def _request_id() -> dict[str, str]:
-    return {"x-amzn-RequestId": str(uuid.uuid4())}
-
-
 def _latency_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
 def _send_error(handler: FakeRequestHandler, error: BedrockError) -> None:
-    headers = {**_request_id(), "x-amzn-ErrorType": error.code + _ERROR_TYPE_SUFFIX}
+    headers = {**request_id(), "x-amzn-ErrorType": error.code + _ERROR_TYPE_SUFFIX}
     handler.send_json(error.status, {"message": error.message}, headers)
 
 
@@ -340,11 +322,11 @@ def _send_converse(handler: FakeRequestHandler, text: str, usage: dict, started:
         "usage": usage,
         "metrics": {"latencyMs": _latency_ms(started)},
     }
-    handler.send_json(200, body, _request_id())
+    handler.send_json(200, body, request_id())
 
 
 def _send_converse_stream(handler: FakeRequestHandler, text: str, usage: dict, started: float) -> None:
-    handler.start_chunked(eventstream.CONTENT_TYPE, _request_id())
+    handler.start_chunked(eventstream.CONTENT_TYPE, request_id())
     handler.write_chunk(eventstream.encode_event("messageStart", {"role": "assistant"}))
     for delta in split_deltas(text):
         event = {"contentBlockIndex": 0, "delta": {"text": delta}}
@@ -371,13 +353,13 @@ def _send_converse_tool_use(
         "usage": usage,
         "metrics": {"latencyMs": _latency_ms(started)},
     }
-    handler.send_json(200, body, _request_id())
+    handler.send_json(200, body, request_id())
 
 
 def _send_converse_stream_tool_use(
     handler: FakeRequestHandler, name: str, reply: StructuredReply, usage: dict, started: float
 ) -> None:
-    handler.start_chunked(eventstream.CONTENT_TYPE, _request_id())
+    handler.start_chunked(eventstream.CONTENT_TYPE, request_id())
     handler.write_chunk(eventstream.encode_event("messageStart", {"role": "assistant"}))
     start = {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": _tool_use_id(), "name": name}}}
     handler.write_chunk(eventstream.encode_event("contentBlockStart", start))
@@ -389,70 +371,6 @@ def _send_converse_stream_tool_use(
     metadata = {"usage": usage, "metrics": {"latencyMs": _latency_ms(started)}}
     handler.write_chunk(eventstream.encode_event("metadata", metadata))
     handler.end_chunked()
-
-
-def _scripted_failure(failures: dict[str, str], body: Any) -> str | None:
-    if not failures or not isinstance(body, dict):
-        return None
-    texts = body.get("texts") if isinstance(body.get("texts"), list) else [body.get("inputText")]
-    text = "\n".join(t for t in texts if isinstance(t, str))
-    return next((kind for fragment, kind in failures.items() if fragment in text), None)
-
-
-def _titan_embedding(body: dict) -> tuple[dict, int]:
-    text = body.get("inputText")
-    if not isinstance(text, str) or not text:
-        raise BedrockError.validation("Malformed input request: inputText must be a non-empty string.")
-    dimensions = body.get("dimensions", 1024)
-    if dimensions not in _TITAN_DIMENSIONS:
-        raise BedrockError.validation(
-            f"Malformed input request: dimensions must be one of {_TITAN_DIMENSIONS}."
-        )
-    vector = hashed_embedding(text, dimensions, normalize=body.get("normalize", True))
-    tokens = estimate_tokens(text)
-    return {"embedding": vector, "inputTextTokenCount": tokens, "embeddingsByType": {"float": vector}}, tokens
-
-
-def _cohere_embeddings(body: dict) -> tuple[dict, int]:
-    texts = body.get("texts")
-    if (
-        not isinstance(texts, list)
-        or not all(isinstance(t, str) for t in texts)
-        or len(texts) > _COHERE_MAX_TEXTS
-    ):
-        raise BedrockError.validation(
-            f"Malformed input request: texts must be a list of at most {_COHERE_MAX_TEXTS} strings."
-        )
-    if body.get("input_type") not in _COHERE_INPUT_TYPES:
-        raise BedrockError.validation(
-            f"Malformed input request: input_type must be one of {_COHERE_INPUT_TYPES}."
-        )
-    vectors = [hashed_embedding(text, _COHERE_DIMENSIONS) for text in texts]
-    result: dict[str, Any] = {"id": str(uuid.uuid4()), "texts": texts}
-    embedding_types = body.get("embedding_types")
-    if embedding_types is None:
-        result.update(embeddings=vectors, response_type="embeddings_floats")
-    elif embedding_types == ["float"]:
-        result.update(embeddings={"float": vectors}, response_type="embeddings_by_type")
-    else:
-        raise BedrockError.validation("The fake server supports only float embeddings.")
-    return result, sum(estimate_tokens(text) for text in texts)
-
-
-_EMBEDDERS = {TITAN_EMBED_V2: _titan_embedding, COHERE_EMBED_MULTILINGUAL_V3: _cohere_embeddings}
-
-
-def _send_invoke(handler: FakeRequestHandler, model_id: str, body: dict) -> None:
-    embedder = _EMBEDDERS.get(model_id)
-    if embedder is None:
-        raise BedrockError.validation("The provided model identifier is invalid.")
-    result, input_tokens = embedder(body)
-    headers = {
-        **_request_id(),
-        "X-Amzn-Bedrock-Input-Token-Count": str(input_tokens),
-        "X-Amzn-Bedrock-Output-Token-Count": "0",
-    }
-    handler.send_json(200, result, headers)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import eventstream
-from tests.fakes.bedrock_server import COHERE_EMBED_MULTILINGUAL_V3, TITAN_EMBED_V2, FakeBedrock
+from tests.fakes.bedrock_invoke import COHERE_EMBED_MULTILINGUAL_V3, TITAN_EMBED_V2
+from tests.fakes.bedrock_server import FakeBedrock
 from tests.fakes.openai_server import FakeOpenAI
 
 JP_PROFILE = "jp.anthropic.claude-haiku-4-5-20251001-v1:0"

@@ -206,15 +206,10 @@ def compound_parts(term: str) -> tuple[str, ...]:
     term while a fee table says 交付 and 手数料 apart."""
     if len(term) < 3:
         return ()
-    parts = tuple(m.normalized_form() for m in _mode_b().tokenize(term))
+    from assistant.retrieval.tokenizer import get_tokenizer
+
+    parts = tuple(get_tokenizer().parts(term))
     return parts if len(parts) > 1 else ()
-
-
-@lru_cache(maxsize=1)
-def _mode_b() -> Any:
-    from sudachipy import Dictionary, SplitMode
-
-    return Dictionary().tokenizer(mode=SplitMode.B, fields={"normalized_form"})
 
 
 class _Passage:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant.answerability import compound_parts
 from assistant.citations import MARKER
 from assistant.quote_units import quote_parts
 from ingest.loaders.records import ANSWER, QUESTION, SUBJECT
@@ -98,8 +99,6 @@ def _terms(text: str) -> list[str]:
 def _asked(q_terms: set[str], words: set[str]) -> set[str]:
     """The question words that `words` hold; a compound (交付手数料, one word to the tokenizer) also when all its
     parts are there (a fee table saying 交付 and 手数料 apart) — the same rule as answerability's."""
-    from assistant.answerability import compound_parts
-
     found = q_terms & words
     return found | {t for t in q_terms - found if (parts := compound_parts(t)) and words.issuperset(parts)}
 

@@ -57,6 +57,15 @@ class JapaneseTokenizer:
             tokens.extend(m.normalized_form().lower() for m in tok.tokenize(piece) if not dropped(m))
         return tokens
 
+    def parts(self, word: str) -> list[str]:
+        """A word split into its middle-sized units (Sudachi mode B, normalised as `tokenize`): 交付手数料 →
+        交付, 手数料 — what a mode-C compound says when its parts are written apart."""
+        tok = getattr(self._local, "splitter", None)
+        if tok is None:
+            tok = self._dictionary.tokenizer(mode="B", fields={"normalized_form"})
+            self._local.splitter = tok
+        return [m.normalized_form().lower() for m in tok.tokenize(word)]
+
     def tokenize_many(self, texts: list[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]
 

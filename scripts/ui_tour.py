@@ -27,15 +27,7 @@ sys.path.insert(0, str(ROOT))
 from ui import texts  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-SECTIONS = [
-    texts.SECTION_REPLY,
-    texts.SECTION_BATCH,
-    texts.SECTION_REVIEW,
-    texts.SECTION_MINUTES,
-    texts.SECTION_DOCUMENTS,
-    texts.SECTION_USAGE,
-    texts.SECTION_EVALS,
-]
+SECTIONS = [*texts.MENU[1:], texts.SECTION_EVALS]  # after the chat, every page the tour signs in to
 QUESTION = "住民票の写しの交付手数料はいくらですか"
 
 

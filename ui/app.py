@@ -13,15 +13,6 @@ from ui import session, session_cookie, session_texts, style, texts
 from ui.auth_client import SessionClient
 from ui.sections import batch, chat, conversations, documents, evals, minutes, reply, review, signin, usage
 
-SECTIONS = [
-    texts.SECTION_CHAT,
-    texts.SECTION_REPLY,
-    texts.SECTION_BATCH,
-    texts.SECTION_REVIEW,
-    texts.SECTION_MINUTES,
-    texts.SECTION_DOCUMENTS,
-    texts.SECTION_USAGE,
-]
 PAGES = {
     texts.SECTION_REPLY: reply,
     texts.SECTION_BATCH: batch,
@@ -60,7 +51,7 @@ def sidebar(client: SessionClient) -> tuple[str, DeltaGenerator]:
     with st.sidebar:
         st.markdown(f"### {texts.APP_TITLE}")
         account_box(client)
-        sections = SECTIONS + ([texts.SECTION_EVALS] if evals.may_evaluate(client) else [])
+        sections = texts.MENU + ([texts.SECTION_EVALS] if evals.may_evaluate(client) else [])
         section = st.radio(texts.NAV_LABEL, sections, key="section")
         st.divider()
         model_slot = st.container()

@@ -269,6 +269,16 @@ SECTION_REPLY = "照会回答"
 SECTION_REVIEW = "確認・承認"
 SECTION_BATCH = "一括作成"
 SECTION_MINUTES = "議事録作成"  # issue 11; the page's own texts are in ui/minutes_texts.py
+# The menu in its order (評価 is added for the users the API lets into /evals).
+MENU = [
+    SECTION_CHAT,
+    SECTION_REPLY,
+    SECTION_BATCH,
+    SECTION_REVIEW,
+    SECTION_MINUTES,
+    SECTION_DOCUMENTS,
+    SECTION_USAGE,
+]
 
 # --- answer actions and original files of sources (issue 13) ------------------------------------------------------
 ACTION_COPY = "コピー"

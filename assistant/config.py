@@ -322,6 +322,13 @@ class Settings(BaseSettings):
         "Selected through assistant.retrieval.stores by the API, the CLI (ingest, search, ask, jobs) and "
         "evaluations; `--index FOLDER` on the command line still means a local folder.",
     )
+    index_build_memory: str = Field(
+        "2GB",
+        pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
+        description="PostgreSQL maintenance_work_mem while a full rebuild (`yakuba ingest --rebuild`) builds the "
+        "HNSW and postings indexes, e.g. 2GB. pgvector builds HNSW far faster while the graph fits in it "
+        "(about 2 kB per 384-d chunk); it must not exceed the memory the database server can spare.",
+    )
 
     # --- sessions (issue 13) -------------------------------------------------------------------
     session_hours: float = Field(

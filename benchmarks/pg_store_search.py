@@ -141,6 +141,11 @@ def main() -> None:
     parser.add_argument("--no-recall", action="store_true", help="Skip HNSW recall (exact scans: minutes).")
     parser.add_argument("--compare-lexical", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--pg-conf", nargs="*", default=[], metavar="NAME=VALUE",
+        help="Server settings for pgserver's PostgreSQL (ALTER SYSTEM, then a restart), e.g. shared_buffers=4GB: "
+        "pgserver starts with PostgreSQL's defaults (128MB shared buffers), a real server is tuned.",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not DATASET.exists():
@@ -171,6 +176,8 @@ def main() -> None:
 
         keep = args.data_dir is not None
         server = pgserver.get_server(args.data_dir or Path(tmp.name), cleanup_mode=None if keep else "stop")
+        if args.pg_conf:
+            configure(server, args.pg_conf)
         url = server.get_uri()
         server = None if keep else server
     try:
@@ -209,6 +216,19 @@ def main() -> None:
             server.cleanup()
         tmp.cleanup()
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+
+
+def configure(server, settings: list[str]) -> None:
+    """ALTER SYSTEM for each NAME=VALUE and restart pgserver's PostgreSQL (shared_buffers needs one)."""
+    from pgserver._commands import pg_ctl
+
+    for item in settings:
+        name, _, value = item.partition("=")
+        if not re.fullmatch(r"[a-z_]+", name) or not value:
+            sys.exit(f"--pg-conf wants NAME=VALUE, got {item!r}")
+        server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
+    pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=120)
+    log("server settings", server.psql("SHOW shared_buffers;").split())
 
 
 def loaded_chunks(target) -> int:

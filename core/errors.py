@@ -32,6 +32,10 @@ class IndexNotFound(YakubaError):
     pass
 
 
+class IndexUnreachable(IndexNotFound):
+    """The index database (YAKUBA_INDEX_URL) cannot be reached: not the same as an index not built yet."""
+
+
 class IndexMismatch(YakubaError):
     """An index opened with an embedder (or format) other than the one it was built with."""
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.api.ratelimit import UserRateLimiter
-from core.errors import IndexNotFound
+from core.errors import IndexNotFound, IndexUnreachable
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -107,8 +107,11 @@ class StoreProvider:
             return self._index
 
     def get_or_none(self) -> LocalIndex | PgIndex | None:
+        """The index, or None when nothing was ingested yet (an unreachable database still raises)."""
         try:
             return self.get()
+        except IndexUnreachable:
+            raise
         except IndexNotFound:
             return None
 

@@ -57,6 +57,7 @@ ErrorCode = Literal[
     "internal_error",  # 500: logged on the server; the message says nothing of its insides
     "invalid_model_output",  # 502: the model's structured output did not match, even after a retry
     "index_not_found",  # 503: nothing ingested yet
+    "index_unreachable",  # 503: the index database (YAKUBA_INDEX_URL) cannot be reached
     "index_mismatch",  # 503: the index was built with another embedder
     "backend_unavailable",  # 503: no model could answer
     "cancelled",  # 503: the work was cancelled

@@ -26,11 +26,13 @@ import numpy as np
 from assistant.backends.embedders import canonical_embedder
 from assistant.retrieval.base import Filters, Hit
 from assistant.retrieval.dense_search import ann_scores, exact_scores
+from assistant.retrieval.doc_summaries import SourceSummary, local_summaries
 from assistant.retrieval.fusion import Ranking, rank_hybrid, rank_single
 from assistant.retrieval.generations import MANIFEST, current_generation, read_manifest, read_tombstones
 from assistant.retrieval.local_bm25 import Bm25
 from assistant.retrieval.local_masks import MaskCache
 from assistant.retrieval.query_masking import outbound_embedder
+from assistant.retrieval.query_overlap import embed_beside
 from assistant.retrieval.segments import SEGMENTS, Segment, open_segment
 from assistant.retrieval.tokenizer import JapaneseTokenizer, get_tokenizer
 from core.errors import IndexMismatch, IndexNotFound
@@ -252,20 +254,29 @@ class LocalIndex:
     ) -> list[list[Hit]]:
         if mode not in ("hybrid", "bm25", "dense", "rrf"):
             raise ValueError(f"unknown search mode {mode!r}")
-        allowed = self._mask(filters)
+        allowed = self.visible_mask(filters)
         if not queries:
             return []
         if k <= 0 or not self._count or (allowed is not None and not allowed.any()):
             return [[] for _ in queries]
         if mode != "bm25" and not self._may_embed_queries(filters):
             mode = "bm25"  # the query text must not reach this embedder: lexical search only
-        query_vectors = self._embed(queries) if mode != "bm25" else None
+        first_lexical = None
+        if mode in ("hybrid", "rrf") and len(queries) == 1:  # embedded while BM25 ranks (query_overlap.py)
+            pending = embed_beside(self._embed, queries)
+            first_lexical = self._bm25_scores(queries[0])
+            query_vectors = pending.result()
+        else:
+            query_vectors = self._embed(queries) if mode != "bm25" else None
         dense_blocks = None
         if query_vectors is not None and not self._uses_ann:
             dense_blocks = exact_scores(self._segments, self._starts, query_vectors)
         results: list[list[Hit]] = []
         for i, query in enumerate(queries):
-            lexical = self._bm25_scores(query) if mode != "dense" else None
+            if first_lexical is not None:
+                lexical = first_lexical
+            else:
+                lexical = self._bm25_scores(query) if mode != "dense" else None
             scope = allowed
             dense = None
             if dense_blocks is not None:
@@ -345,9 +356,18 @@ class LocalIndex:
         matrix = batch(queries) if batch else np.vstack([embedder.embed_query(q) for q in queries])
         return np.asarray(matrix, dtype=np.float32)
 
-    def _mask(self, filters: Filters | None) -> np.ndarray | None:
+    def visible_mask(self, filters: Filters | None) -> np.ndarray | None:
         """Boolean mask of the live rows `filters` allows (None: every row)."""
         return self._masks.mask(filters)
+
+    def documents(self, filters: Filters | None = None) -> list[SourceSummary]:
+        """One summary per source file with chunks the filters allow (doc_summaries.py)."""
+        return local_summaries(self, filters)
+
+    def count(self, filters: Filters | None = None) -> int:
+        """How many chunks the filters allow."""
+        allowed = self.visible_mask(filters)
+        return self._count if allowed is None else int(allowed.sum())
 
 
 def build_in_memory(

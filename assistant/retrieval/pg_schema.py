@@ -21,6 +21,7 @@ so vectors travel as binary float32 arrays.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -104,9 +105,12 @@ def create_tables(conn: psycopg.Connection, dim: int) -> None:
     conn.execute(_TABLES.format(s=SCHEMA, dim=int(dim)))
 
 
-def create_search_indexes(conn: psycopg.Connection) -> None:
-    """The postings (terms) and HNSW (vectors) indexes (no-op when present)."""
-    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+def create_search_indexes(conn: psycopg.Connection, memory: str = "512MB") -> None:
+    """The postings (terms) and HNSW (vectors) indexes (no-op when present), built with `memory` as
+    maintenance_work_mem (a PostgreSQL size such as '2GB', validated by the settings)."""
+    if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", memory):
+        raise ValueError(f"not a PostgreSQL memory size: {memory!r} (e.g. 2GB)")
+    conn.execute(f"SET LOCAL maintenance_work_mem = '{memory}'")
     conn.execute(_SEARCH_INDEXES.format(s=SCHEMA, m=HNSW_M, ef=HNSW_EF_CONSTRUCTION))
 
 

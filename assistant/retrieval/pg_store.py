@@ -16,6 +16,7 @@ One search, inside one read transaction (a consistent snapshot):
   When the filters leave fewer than `depth` candidates, `per_term` widens (×4) up to every posting of
   the query's terms — then the ranking is exactly bm25s's, as it always is on small indexes;
 - both scores of every candidate, then the fusion of fusion.py, as in the local store.
+The lexical ranking runs first, while another thread embeds the query (query_overlap.py).
 Access filters (groups, 機密性, type, dates, excluded sources) are WHERE clauses of both rankers,
 so they act before the top-k cut.
 """
@@ -23,7 +24,7 @@ so they act before the top-k cut.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +32,12 @@ import numpy as np
 
 from assistant.backends.embedders import canonical_embedder
 from assistant.retrieval.base import Filters, Hit
+from assistant.retrieval.doc_summaries import SourceSummary, pg_count, pg_summaries
 from assistant.retrieval.fusion import rank_hybrid, rank_single
 from assistant.retrieval.pg_schema import FORMAT_VERSION, SCHEMA, read_meta
 from assistant.retrieval.pg_sql import bm25_sql, filter_sql, lexical_top_sql
 from assistant.retrieval.query_masking import outbound_embedder
+from assistant.retrieval.query_overlap import embed_beside
 from assistant.retrieval.tokenizer import get_tokenizer
 from core.errors import IndexMismatch, IndexNotFound
 from core.model import Chunk
@@ -214,6 +217,16 @@ class PgIndex:
             )
             return sorted((Chunk.from_dict(r[0]) for r in rows), key=lambda c: c.ordinal)
 
+    def documents(self, filters: Filters | None = None) -> list[SourceSummary]:
+        """One summary per source file with chunks the filters allow (doc_summaries.py: GROUP BY in SQL)."""
+        with connection(self._engine) as conn:
+            return pg_summaries(conn, filters)
+
+    def count(self, filters: Filters | None = None) -> int:
+        """How many chunks the filters allow."""
+        with connection(self._engine) as conn:
+            return pg_count(conn, filters)
+
     @property
     def manifest(self) -> dict[str, Any]:
         """As `LocalIndex.manifest`: embedder, tokenizer and the per-file record (read now)."""
@@ -256,8 +269,13 @@ class PgIndex:
             return [[] for _ in queries]
         if mode != "bm25" and not self._may_embed_queries(filters):
             mode = "bm25"  # the query text must not reach this embedder: lexical search only
-        vectors = self._embed(queries) if mode != "bm25" else [None] * len(queries)
-        return [self._search_one(q, v, k, filters, mode) for q, v in zip(queries, vectors, strict=True)]
+        if mode == "bm25":
+            return [self._search_one(q, _ready(None), k, filters, mode) for q in queries]
+        if len(queries) == 1:  # embedded while PostgreSQL ranks by BM25 (query_overlap.py)
+            pending = embed_beside(self._embed, queries)
+            return [self._search_one(queries[0], lambda: pending.result()[0], k, filters, mode)]
+        vectors = self._embed(queries)
+        return [self._search_one(q, _ready(v), k, filters, mode) for q, v in zip(queries, vectors, strict=True)]
 
     def _embed(self, queries: list[str]) -> list[np.ndarray]:
         embedder = outbound_embedder(self.embedder)  # personal data masked before an external embedder
@@ -268,33 +286,37 @@ class PgIndex:
         return list(np.asarray(matrix, dtype=np.float32))
 
     def _search_one(
-        self, query: str, vector: np.ndarray | None, k: int, filters: Filters | None, mode: str
+        self, query: str, vector_of: Callable[[], np.ndarray | None], k: int, filters: Filters | None, mode: str
     ) -> list[Hit]:
+        """One search; `vector_of()` gives the query vector (None for BM25 only), waited for only
+        after the lexical ranking is done."""
         depth = max(self.pool, k)  # ties at the cut are broken by row order over candidates, as locally
         tokens = self.tokenizer.tokenize(query) if mode != "dense" else []
         where, params = filter_sql(filters)
-        params.update(qv=vector, depth=depth)
+        params.update(depth=depth, ef=_ef_search(depth, filtered=where != "TRUE"))
         with connection(self._engine) as conn, conn.transaction():
             # one snapshot for every statement of the search: a file committed meanwhile is not half seen
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            params["ef"] = _ef_search(depth, filtered=where != "TRUE")
-            conn.execute(f"SET LOCAL hnsw.ef_search = {params['ef']}")
+            conn.execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+                f" SET LOCAL hnsw.ef_search = {int(params['ef'])}"
+            )
             bm25 = bm25_sql(conn, tokens, params) if tokens else None
-            # each ranker returns its candidates with their seq and its own score; the other ranker's
-            # score is computed only for the candidates it did not find itself
-            dense_top = self._dense_top(conn, where, params) if vector is not None else {}
             lexical_top = self._lexical_top(conn, where, params, bm25) if bm25 else {}
-            scores = {cid: [seq, cosine, 0.0] for cid, (seq, cosine) in dense_top.items()}
+            vector = params["qv"] = vector_of()
+            # the dense ranker scores its candidates by BM25 too (bm25 is known by now); the lexical
+            # ones it did not find get their cosine afterwards
+            dense_top = self._dense_top(conn, where, params, bm25) if vector is not None else {}
+            scores = {cid: [seq, cosine, lexical] for cid, (seq, cosine, lexical) in dense_top.items()}
             for cid, (seq, score) in lexical_top.items():
                 scores.setdefault(cid, [seq, 0.0, 0.0])[2] = score
-            missing = list(dense_top.keys() ^ lexical_top.keys()) if dense_top and lexical_top else []
+            missing = list(lexical_top.keys() - dense_top.keys()) if dense_top else []
             if missing:
-                for cid, cosine, score in conn.execute(
-                    f"""SELECT c.chunk_id, 1 - (c.embedding <=> %(qv)s), {bm25}
-                        FROM {SCHEMA}.chunks c WHERE c.chunk_id = ANY(%(missing)s)""",
-                    {**params, "missing": missing},
+                for cid, cosine in conn.execute(
+                    f"SELECT c.chunk_id, 1 - (c.embedding <=> %(qv)s) FROM {SCHEMA}.chunks c"
+                    " WHERE c.chunk_id = ANY(%(missing)s)",
+                    {"qv": vector, "missing": missing},
                 ):
-                    scores[cid][1:] = [cosine, score]
+                    scores[cid][1] = cosine
             if not scores:
                 return []
             ids = sorted(scores, key=lambda cid: scores[cid][0])  # row order, as the local index's
@@ -327,10 +349,13 @@ class PgIndex:
             )
         return hits
 
-    def _dense_top(self, conn: psycopg.Connection, where: str, params: dict) -> dict[str, tuple[int, float]]:
-        """The `depth` nearest chunks the filters allow: {chunk_id: (seq, cosine)}, nearest first."""
-        sql = f"""SELECT c.chunk_id, c.seq, 1 - (c.embedding <=> %(qv)s) FROM {SCHEMA}.chunks c WHERE {where}
-                  ORDER BY c.embedding <=> %(qv)s LIMIT %(depth)s"""
+    def _dense_top(
+        self, conn: psycopg.Connection, where: str, params: dict, bm25: str | None
+    ) -> dict[str, tuple[int, float, float]]:
+        """The `depth` nearest chunks the filters allow: {chunk_id: (seq, cosine, bm25)}, nearest first
+        (bm25 0 without query terms; computed for the returned rows only: the LIMIT is above it)."""
+        sql = f"""SELECT c.chunk_id, c.seq, 1 - (c.embedding <=> %(qv)s), {bm25 or "0::float8"}
+                  FROM {SCHEMA}.chunks c WHERE {where} ORDER BY c.embedding <=> %(qv)s LIMIT %(depth)s"""
         ids = conn.execute(sql, params).fetchall()
         depth, ef = params["depth"], params["ef"]
         if len(ids) < depth and ef < _MAX_EF_SEARCH:
@@ -344,7 +369,7 @@ class PgIndex:
             # planner off the HNSW index (a planner setting would not reach psycopg's prepared plans).
             exact = sql.replace("ORDER BY c.embedding <=> %(qv)s", "ORDER BY (c.embedding <=> %(qv)s) + 0")
             ids = conn.execute(exact, params).fetchall()
-        return {cid: (seq, cosine) for cid, seq, cosine in ids}
+        return {cid: (seq, cosine, lexical) for cid, seq, cosine, lexical in ids}
 
     def _lexical_top(
         self, conn: psycopg.Connection, where: str, params: dict, bm25: str
@@ -383,6 +408,10 @@ class PgIndex:
             "searching with BM25 only", level, embedder.name, location,
         )  # fmt: skip
         return False
+
+
+def _ready(vector: np.ndarray | None) -> Callable[[], np.ndarray | None]:
+    return lambda: vector
 
 
 def _ef_search(depth: int, *, filtered: bool) -> int:

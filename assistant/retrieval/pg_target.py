@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from psycopg.types.json import Jsonb
 
+from assistant.config import get_settings
 from assistant.retrieval.pg_schema import (
     FORMAT_VERSION,
     SCHEMA,
@@ -250,7 +251,7 @@ class PgIndexTarget:
                     f"INSERT INTO {SCHEMA}.files (source, entry) VALUES (%s, '{{}}')", [(s,) for s in missing]
                 )
             _insert_chunks(conn, chunks, vectors, tokens)
-            create_search_indexes(conn)
+            create_search_indexes(conn, get_settings().index_build_memory)
         with connection(self.engine) as conn:  # VACUUM: the visibility map lets postings be read index-only
             conn.execute(f"VACUUM (ANALYZE) {SCHEMA}.chunks, {SCHEMA}.postings, {SCHEMA}.terms")
 

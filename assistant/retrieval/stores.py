@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import IndexNotFound
+from core.errors import IndexUnreachable
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -40,7 +40,7 @@ def reaching(url: str) -> Iterator[None]:
     except psycopg.OperationalError as exc:
         from assistant.retrieval.pg_store import redacted
 
-        raise IndexNotFound(
+        raise IndexUnreachable(
             f"索引のデータベース（{redacted(url)}）に接続できません。YAKUBA_INDEX_URL の接続先、"
             f"PostgreSQL の稼働状況及び利用者の権限を確認してください（{str(exc).strip()[:200]}）。"
         ) from exc

@@ -189,3 +189,24 @@ def test_the_index_is_reopened_only_when_rebuilt_with_another_embedder(
     assert second.search("住民票の写しの交付手数料", k=1)[0].chunk.source == "public/窓口案内.md"
     assert provider.ingest_embedder().name == "testing/bigram128"
     provider.close()
+
+
+def test_an_unreachable_index_database_is_an_error_not_an_empty_index(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(
+        home=tmp_path / "home", index_url=f"postgresql://yakuba@127.0.0.1:{port}/yakuba",
+        database_url=f"sqlite:///{tmp_path / 'y.db'}", rate_limit_per_minute=0,
+    )  # fmt: skip
+    app = create_app(settings, embedder=BigramEmbedder())
+    ctx = app.state.ctx
+    with ctx.write_sessions.begin() as session:
+        key = create_user(session, "bob", ["総務課"], 1)[1]
+    with TestClient(app) as client:
+        response = client.get("/documents", headers={"Authorization": f"Bearer {key}"})
+        assert response.status_code == 503 and response.json()["error"] == "index_unreachable"
+        assert "接続できません" in response.json()["message"] and "YAKUBA_INDEX_URL" in response.json()["message"]
+    ctx.close()

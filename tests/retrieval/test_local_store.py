@@ -258,3 +258,28 @@ def test_query_goes_to_an_external_embedder_only_when_the_policy_allows(chunks, 
     index.policy = None
     index.search("予算査定", k=3)
     assert len(external.queries) == 2
+
+
+def test_one_query_is_embedded_while_bm25_ranks(chunks, embedder, monkeypatch):
+    import threading
+
+    from tests.support.gated_embedder import GatedEmbedder
+
+    started = threading.Event()
+    real = LocalIndex._bm25_scores
+
+    def bm25_scores(self, query):
+        started.set()  # ranking by BM25 before the query's vector exists
+        return real(self, query)
+
+    monkeypatch.setattr(LocalIndex, "_bm25_scores", bm25_scores)
+    gated = GatedEmbedder(embedder, started)
+    expected = build_in_memory(chunks, embedder).search("住民票の写しの交付手数料", k=5)
+    index = build_in_memory(chunks, gated)
+    got = index.search("住民票の写しの交付手数料", k=5)
+    assert [h.chunk.chunk_id for h in got] == [h.chunk.chunk_id for h in expected]
+    assert gated.waited is True
+    started.clear()
+    index = build_in_memory(chunks, GatedEmbedder(embedder, started, fail=True))
+    with pytest.raises(RuntimeError, match="embedder down"):
+        index.search("粗大ごみの申込方法", k=5)

@@ -19,6 +19,8 @@ from assistant.retrieval.pg_store import PgIndex
 from assistant.retrieval.pg_target import PgIndexTarget
 from core.errors import IndexMismatch, IndexNotFound
 from core.model import Chunk, make_chunk_id
+from tests.support.doc_listing import listed
+from tests.support.gated_embedder import GatedEmbedder
 
 QUERIES = [
     "住民票の写しの交付手数料はいくらですか",
@@ -343,3 +345,58 @@ def test_one_setting_selects_the_postgresql_index(pg_url, chunks, embedder, tmp_
     assert sorted(c.chunk_id for c in store.chunks) == sorted(c.chunk_id for c in chunks)
     assert isinstance(index_target(settings, tmp_path / "folder"), LocalIndexTarget)
     assert isinstance(index_target(Settings(home=tmp_path)), LocalIndexTarget)
+
+
+def test_one_query_is_embedded_while_the_lexical_search_runs(pg_url, chunks, embedder, monkeypatch):
+    import threading
+
+    from assistant.retrieval import pg_store
+
+    load(pg_url, chunks, embedder)
+    started = threading.Event()
+    real_bm25_sql = pg_store.bm25_sql
+
+    def bm25_sql(conn, tokens, params):
+        started.set()  # the search is in the database before it has the query's vector
+        return real_bm25_sql(conn, tokens, params)
+
+    monkeypatch.setattr(pg_store, "bm25_sql", bm25_sql)
+    gated = GatedEmbedder(embedder, started)
+    store = PgIndex.open(pg_url, gated, alpha=0.7, pool=100)
+    local = build_in_memory(chunks, embedder, alpha=0.7, pool=100)
+    assert ranked(store.search(QUERIES[0], k=5)) == ranked(local.search(QUERIES[0], k=5))
+    assert gated.waited is True  # embedding and lexical search overlapped
+
+    started.clear()
+    failing = PgIndex.open(pg_url, GatedEmbedder(embedder, started, fail=True), alpha=0.7, pool=100)
+    with pytest.raises(RuntimeError, match="embedder down"):
+        failing.search(QUERIES[1], k=5)  # the embedder's error reaches the caller, the transaction ends
+    assert ranked(store.search(QUERIES[1], k=5)) == ranked(local.search(QUERIES[1], k=5))
+
+
+def test_the_index_build_memory_must_be_a_size():
+    from pydantic import ValidationError
+
+    from assistant.config import Settings
+    from assistant.retrieval.pg_schema import create_search_indexes
+
+    with pytest.raises(ValueError, match="memory size"):
+        create_search_indexes(None, "1GB'; DROP SCHEMA yakuba_index; --")  # never reaches SQL
+    with pytest.raises(ValidationError, match="index_build_memory"):
+        Settings(index_build_memory="lots")
+    assert Settings(index_build_memory="512MB").index_build_memory == "512MB"
+
+
+def test_document_summaries_and_counts_follow_the_filters(pg_url, chunks, embedder):
+    from dataclasses import astuple
+
+    load(pg_url, chunks, embedder)
+    store = PgIndex.open(pg_url, embedder)
+    local = build_in_memory(chunks, embedder)
+    assert any(c.doc_type == "inquiry" and c.fields for c in chunks)  # records are counted, not chunks
+    for filters in [*FILTERS, Filters(sources=["手数料条例.pdf"])]:
+        expected = listed(chunks, filters)
+        assert [astuple(s) for s in local.documents(filters)] == expected, filters
+        assert [astuple(s) for s in store.documents(filters)] == expected, filters
+        visible = sum(1 for c in chunks if filters is None or filters.allows(c))
+        assert store.count(filters) == local.count(filters) == visible

@@ -309,3 +309,19 @@ def test_a_reopened_index_shares_its_unchanged_segments(ann_pair, tmp_path):
                  files=files_of(synthetic + added), settings=WriteSettings(1000, 100, 1.0))  # fmt: skip
     reopened = LocalIndex.open(tmp_path / "ann", ann.embedder, alpha=1.0, pool=50, ef_search=64)
     assert reopened.segments[0][0] is ann.segments[0][0] and reopened.segments[0][0].ann is graph
+
+
+def test_document_summaries_skip_removed_rows(tmp_path, chunks, embedder):
+    from dataclasses import astuple
+
+    from tests.support.doc_listing import listed
+
+    final = write_in_steps(tmp_path / "inc", chunks, embedder)
+    index = LocalIndex.open(tmp_path / "inc", embedder)
+    ordered = [c for seg, dead in index.segments for r, c in enumerate(map(seg.chunk, range(seg.rows)))
+               if dead is None or not dead[r]]  # fmt: skip
+    assert sorted(c.chunk_id for c in ordered) == sorted(c.chunk_id for c in final)
+    for filters in (None, Filters(groups=["財政課"], max_classification=2), Filters(doc_type="inquiry")):
+        assert [astuple(s) for s in index.documents(filters)] == listed(ordered, filters)
+        assert index.count(filters) == sum(1 for c in ordered if filters is None or filters.allows(c))
+    assert "公用車.txt" not in {s.source for s in index.documents()}

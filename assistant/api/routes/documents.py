@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi import Path as Path_
 
-from assistant.api.access import may_see
+from assistant.api.access import user_filters
 from assistant.api.context import ApiContext
 from assistant.api.deps import AdminUser, ContextDep, CurrentUser, RateLimitedUser
 from assistant.api.docsusage_schemas import DocumentActionOut, LabelsOut, ReclassifyIn
@@ -37,7 +37,7 @@ from assistant.records.models import User
 from core.errors import AccessDenied, FileTooLarge, UnsupportedFile
 
 if TYPE_CHECKING:
-    from core.model import Chunk
+    from assistant.retrieval.doc_summaries import SourceSummary
     from ingest.summary import IngestSummary
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -54,37 +54,24 @@ def upload_body_limit(max_upload_mb: float) -> int:
 def list_documents(user: CurrentUser, ctx: ContextDep) -> DocumentList:
     """Source files with at least one chunk the caller may see (nothing is said about the others)."""
     store = ctx.stores.get_or_none()
-    found: dict[str, DocumentOut] = {}
-    records: dict[str, set[tuple]] = {}
-    for chunk in store.chunks if store is not None else []:
-        if not may_see(user, chunk):
-            continue
-        entry = found.get(chunk.source)
-        if entry is None:
-            found[chunk.source] = _document(ctx, chunk)
-        else:
-            entry.chunks += 1
-            entry.classification = max(entry.classification, chunk.classification)
-        if chunk.doc_type == "inquiry":  # a long record may take several chunks: count records, not chunks
-            records.setdefault(chunk.source, set()).add(tuple(sorted(chunk.fields.items())) or (chunk.title,))
-    for source, seen in records.items():
-        entry = found[source]
-        entry.records = len(seen)
-        entry.title = RECORDS_TITLE.format(name=entry.file_name, count=len(seen))
-    return DocumentList(documents=sorted(found.values(), key=lambda d: (d.uploaded_at is None, d.source)))
+    summaries = store.documents(user_filters(user)) if store is not None else []
+    documents = [_document(ctx, s) for s in summaries]
+    return DocumentList(documents=sorted(documents, key=lambda d: (d.uploaded_at is None, d.source)))
 
 
 RECORDS_TITLE = "{name}（照会記録 {count}件）"
 
 
-def _document(ctx: ApiContext, chunk: Chunk) -> DocumentOut:
+def _document(ctx: ApiContext, summary: SourceSummary) -> DocumentOut:
     """A file as the listing shows it: no folder names (an upload's id is its date, shown as such)."""
-    upload = upload_parts(chunk.source)
-    path = upload_file(ctx.settings.home, chunk.source) if upload else None
+    upload = upload_parts(summary.source)
+    path = upload_file(ctx.settings.home, summary.source) if upload else None
+    name = PurePosixPath(summary.source).name
+    title = summary.title if summary.records is None else RECORDS_TITLE.format(name=name, count=summary.records)
     return DocumentOut(
-        source=chunk.source, title=chunk.title, file_name=PurePosixPath(chunk.source).name,
-        doc_type=chunk.doc_type, classification=chunk.classification, groups=sorted(chunk.groups), chunks=1,
-        uploaded=path is not None, uploaded_at=uploaded_at(upload[0]) if path else None,
+        source=summary.source, title=title, file_name=name, doc_type=summary.doc_type,
+        classification=summary.classification, groups=summary.groups, chunks=summary.chunks,
+        records=summary.records, uploaded=path is not None, uploaded_at=uploaded_at(upload[0]) if path else None,
         updated_at=datetime.fromtimestamp(path.stat().st_mtime, UTC) if path else None,
     )  # fmt: skip
 
@@ -199,9 +186,7 @@ def summary_out(ctx: ApiContext, user: User, summary: IngestSummary) -> IngestSu
     data.pop("index_dir")  # a server path: not the client's business
     store = ctx.stores.get_or_none()
     # the index's size would tell the uploader about chunks they may not see: count only their own view
-    data["chunks_total"] = (
-        sum(1 for chunk in store.chunks if may_see(user, chunk)) if store is not None else 0
-    )
+    data["chunks_total"] = store.count(user_filters(user)) if store is not None else 0
     return IngestSummaryOut(**data)
 
 

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -145,36 +143,13 @@ def focus_terms(question: str, tokenize: Callable[[str], list[str]]) -> list[str
 # --- IDF ------------------------------------------------------------------------------------------------------
 
 
-_DF_CACHE: weakref.WeakKeyDictionary[Any, Callable[[str], int | None]] = weakref.WeakKeyDictionary()
-_DF_LOCK = threading.Lock()
-
-
 def index_document_frequency(store: Any) -> Callable[[str], int | None] | None:
-    """df(term) over the whole index, when the store's BM25 index exposes it (bm25s: the CSC column sizes);
-    None otherwise. Cached per store object."""
-    try:
-        with _DF_LOCK:
-            cached = _DF_CACHE.get(store)
-        if cached is not None:
-            return cached
-    except TypeError:  # not weak-referenceable
+    """df(term) over the whole index (None for a term it does not hold), when the store counts it
+    (`document_frequency`: the local index's BM25 statistics, the `terms` table on PostgreSQL)."""
+    count: Callable[[str], int] | None = getattr(store, "document_frequency", None)
+    if count is None:
         return None
-    bm25 = getattr(store, "_bm25", None)
-    vocab = getattr(bm25, "vocab_dict", None)
-    scores = getattr(bm25, "scores", None)
-    if not isinstance(vocab, dict) or not isinstance(scores, dict) or "indptr" not in scores:
-        return None
-    indptr = scores["indptr"]
-
-    def df(term: str) -> int | None:
-        i = vocab.get(term)
-        if i is None or i + 1 >= len(indptr):
-            return None
-        return int(indptr[i + 1] - indptr[i])
-
-    with _DF_LOCK:
-        _DF_CACHE[store] = df
-    return df
+    return lambda term: count(term) or None
 
 
 def idf_weights(

@@ -154,7 +154,10 @@ class BedrockEmbedder:
         return _normalised(np.asarray(vectors, dtype=np.float32))
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = self._model.embed_query(self._clip([text])[0])
+        try:
+            vector = self._model.embed_query(self._clip([text])[0])
+        except Exception as exc:
+            raise self._failure(exc) from exc
         return _normalised(np.asarray([vector], dtype=np.float32))[0]
 
     def _failure(self, exc: Exception) -> BackendUnavailable:
@@ -185,11 +188,9 @@ class BedrockEmbedder:
             masked, self._masked = self._masked, Counter()
         sink = self.audit
         if sink is None:
-            from assistant.records.audit_log import DbAuditSink, bind_audit_key
-            from assistant.records.db import init_db
+            from assistant.records.audit_log import settings_audit_sink
 
-            engine = init_db(self._settings.resolved_database_url)
-            sink = self.audit = DbAuditSink(bind_audit_key(engine, self._settings.audit_key))
+            sink = self.audit = settings_audit_sink(self._settings)
         sink.record(
             {
                 "user": "",

@@ -314,3 +314,18 @@ class DbAuditSink:
 
     def record(self, event: dict[str, Any]) -> None:
         append_audit(self._engine, entry_from_event(event))
+
+
+_SINKS: dict[tuple[str, str | None], DbAuditSink] = {}
+
+
+def settings_audit_sink(settings: Any) -> DbAuditSink:
+    """The audit log of `settings`' database, one sink (and engine) per database and key in the process:
+    for model calls made outside the API and the runner (ingest embedding, CLI searches)."""
+    from assistant.records.db import init_db
+
+    key = (settings.resolved_database_url, settings.audit_key)
+    sink = _SINKS.get(key)
+    if sink is None:
+        sink = _SINKS[key] = DbAuditSink(bind_audit_key(init_db(key[0]), key[1]))
+    return sink

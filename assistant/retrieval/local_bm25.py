@@ -16,7 +16,6 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -131,18 +130,3 @@ class Bm25:
                 rows = seg.rows[seg.indptr[tid] : seg.indptr[tid + 1]]
                 total += len(rows) if dead is None else int(np.count_nonzero(~dead[rows]))
         return total
-
-    @cached_property
-    def vocab_dict(self) -> dict[str, int]:
-        """Every term, numbered: with `scores["indptr"]`, the bm25s-shaped view `assistant.answerability` reads
-        document frequencies from (`indptr[i + 1] - indptr[i]`, live rows only); built on first use."""
-        terms: dict[str, int] = {}
-        for seg in self.segments:
-            for term in seg.vocab:
-                terms.setdefault(term, len(terms))
-        return terms
-
-    @cached_property
-    def scores(self) -> dict[str, np.ndarray]:
-        counts = np.array([self.df(term) for term in self.vocab_dict], dtype=np.int64)
-        return {"indptr": np.concatenate([[0], np.cumsum(counts)])}

@@ -364,6 +364,10 @@ class LocalIndex:
         """One summary per source file with chunks the filters allow (doc_summaries.py)."""
         return local_summaries(self, filters)
 
+    def document_frequency(self, term: str) -> int:
+        """How many live chunks hold `term` (a token of the index's tokenizer): answerability's IDF."""
+        return self._bm25.df(term)
+
     def count(self, filters: Filters | None = None) -> int:
         """How many chunks the filters allow."""
         allowed = self.visible_mask(filters)

@@ -222,6 +222,12 @@ class PgIndex:
         with connection(self._engine) as conn:
             return pg_summaries(conn, filters)
 
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold `term` (the `terms` table): answerability's IDF, as the local index's."""
+        with connection(self._engine) as conn:
+            row = conn.execute(f"SELECT df FROM {SCHEMA}.terms WHERE term = %s", (term,)).fetchone()
+        return int(row[0]) if row else 0
+
     def count(self, filters: Filters | None = None) -> int:
         """How many chunks the filters allow."""
         with connection(self._engine) as conn:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from assistant.audit import auditing_queries
 from assistant.extractive import EXTRACTIVE_NOTICE
 from assistant.router import ModelRequest, Router
 from assistant.tasks.base import Principal, Sources, Task, TaskContext, TaskOutput, Usage
@@ -95,7 +96,8 @@ class Runner:
                 )
             if sources is None:
                 context = TaskContext(self.settings, principal, self.store, dict(scope or {}))
-                sources = task.gather(inp, context)
+                with auditing_queries(principal.name, task.name, self.router.audit):  # query embeddings
+                    sources = task.gather(inp, context)
             control.check()
             early = task.without_model(inp, sources)
         except Exception as exc:

@@ -148,3 +148,24 @@ def test_usage_is_private_to_each_user(api):
     assert {row["user"] for row in api.get("/usage", "kanri", params={"user": "alice"}).json()["rows"]} == {
         "alice"
     }
+
+
+def test_query_embeddings_sent_outside_are_audited_under_the_searching_user(api, embedder, monkeypatch):
+    """Every model call is audited: an embedder outside the organisation embeds each search's query, so each
+    search and chat turn leaves a `query_embedding` row with its user and task (and never the query)."""
+    monkeypatch.setattr(embedder, "data_location", "japan", raising=False)
+    assert api.post("/search", "bob", json={"query": "住民票の写しの交付手数料"}).status_code == 200
+    assert api.post("/chat", "alice", json={"message": "山田太郎さんの住民票の交付手数料"}).status_code == 200
+    rows = api.get("/audit", "kanri", params={"limit": 100}).json()["items"]
+    sent = [r for r in rows if r["task"] == "query_embedding"]
+    assert {(r["user"], r["reason"]) for r in sent} >= {("bob", "search"), ("alice", "ask")}, sent
+    assert all(r["outcome"] == "ok" and r["backend"] == embedder.name for r in sent)
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from assistant.records.models import AuditLog
+
+    with Session(api.ctx.audit_sink._engine) as session:
+        stored = session.scalars(select(AuditLog).where(AuditLog.task == "query_embedding")).all()
+    assert "山田" not in json.dumps([(r.extra, r.masked) for r in stored], ensure_ascii=False)
+    assert any(r.masked.get("name") for r in stored if r.user_name == "alice")

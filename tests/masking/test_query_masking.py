@@ -11,6 +11,7 @@ from assistant.config import Settings, get_settings
 from assistant.retrieval.base import Filters
 from assistant.retrieval.local_store import build_in_memory
 from assistant.retrieval.query_masking import MaskedQueryEmbedder, outbound_embedder
+from core.errors import BackendUnavailable
 from core.model import Chunk, make_chunk_id
 
 TITAN = "amazon.titan-embed-text-v2:0"
@@ -91,10 +92,54 @@ def test_local_embedders_are_left_alone_and_masking_can_be_turned_off(settings, 
     assert outbound_embedder(local) is local
     external = BedrockEmbedder(TITAN, settings)
     assert isinstance(outbound_embedder(external), MaskedQueryEmbedder)
+    assert outbound_embedder(external).mask is True
     monkeypatch.setenv("YAKUBA_MASK_EMBEDDER_QUERIES", "false")
     get_settings.cache_clear()
     try:
-        assert outbound_embedder(external) is external
+        unmasked = outbound_embedder(external)  # not masked, still audited
+        assert isinstance(unmasked, MaskedQueryEmbedder) and unmasked.mask is False
     finally:
         monkeypatch.delenv("YAKUBA_MASK_EMBEDDER_QUERIES")
         get_settings.cache_clear()
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+
+    def record(self, event: dict) -> None:
+        self.events.append(event)
+
+
+def test_each_query_sent_out_is_audited_without_its_text(settings, fake_bedrock):
+    from assistant.audit import auditing_queries
+
+    index = build_in_memory(_chunks(), BedrockEmbedder(TITAN, settings), alpha=0.7, pool=100)
+    sink = _Sink()
+    with auditing_queries("hanako", "ask", sink):
+        index.search(QUERY, k=1)  # embedded in another thread (query_overlap): the context follows it
+    [event] = sink.events
+    assert event["user"] == "hanako" and event["task"] == "query_embedding" and event["reason"] == "ask"
+    assert event["backend"] == f"bedrock/{TITAN}" and event["outcome"] == "ok" and event["texts"] == 1
+    assert event["masked"]["name"] >= 2 and event["masked"]["my_number"] == 1 and event["data_location"] != "organisation"
+    assert not any(secret in json.dumps(event, ensure_ascii=False) for secret in SECRETS)
+
+    fake_bedrock.fail_next(1, "validation")  # refused at once (queries are not retried)
+    with auditing_queries("hanako", "search", sink), pytest.raises(BackendUnavailable, match="受け付けませんでした"):
+        index.search("児童手当の支給日", k=1)
+    assert sink.events[-1]["outcome"] == "error" and sink.events[-1]["reason"] == "search"
+
+
+def test_a_query_outside_the_api_is_audited_in_the_configured_database(settings, fake_bedrock):
+    from assistant.records.audit_log import settings_audit_sink
+    from assistant.records.models import AuditLog
+
+    index = build_in_memory(_chunks(), BedrockEmbedder(TITAN, settings), alpha=0.7, pool=100)
+    index.search("転入届", k=1)  # e.g. `yakuba search`: no request context
+    engine = settings_audit_sink(get_settings())._engine
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        rows = session.scalars(select(AuditLog).where(AuditLog.task == "query_embedding")).all()
+    assert len(rows) == 1 and rows[0].outcome == "ok" and rows[0].backend == f"bedrock/{TITAN}"

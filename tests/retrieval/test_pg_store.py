@@ -400,3 +400,22 @@ def test_document_summaries_and_counts_follow_the_filters(pg_url, chunks, embedd
         assert [astuple(s) for s in store.documents(filters)] == expected, filters
         visible = sum(1 for c in chunks if filters is None or filters.allows(c))
         assert store.count(filters) == local.count(filters) == visible
+
+
+def test_document_frequencies_are_the_local_index_s(pg_url, chunks, embedder):
+    """Answerability weighs a question's words by their df over the whole index, on either store."""
+    from assistant.answerability import index_document_frequency
+    from assistant.retrieval.tokenizer import get_tokenizer
+
+    target = load(pg_url, chunks, embedder)
+    store = PgIndex.open(pg_url, embedder)
+    local = build_in_memory(chunks, embedder)
+    terms = {t for q in QUERIES for t in get_tokenizer().tokenize(q)} | {"存在しない語彙"}
+    assert any(local.document_frequency(t) > 1 for t in terms)
+    assert {t: store.document_frequency(t) for t in terms} == {t: local.document_frequency(t) for t in terms}
+    df = index_document_frequency(store)
+    assert df("存在しない語彙") is None and df(max(terms, key=local.document_frequency)) > 1
+    kept = [c for c in chunks if c.source != "手数料条例.pdf"]
+    write(target, kept, embedder)  # a removed file's words no longer count
+    smaller = build_in_memory(kept, embedder)
+    assert {t: store.document_frequency(t) for t in terms} == {t: smaller.document_frequency(t) for t in terms}

@@ -5,15 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from assistant.api.access import user_filters
-from assistant.api.deps import RateLimitedUser, StoreDep
+from assistant.api.deps import ContextDep, RateLimitedUser, StoreDep
 from assistant.api.errors import error_responses
 from assistant.api.schemas import SearchHitOut, SearchRequest, SearchResponse
+from assistant.audit import auditing_queries
 
 router = APIRouter(tags=["search"])
 
 
 @router.post("/search", response_model=SearchResponse, responses=error_responses(401, 413, 422, 429, 503))
-def search(body: SearchRequest, user: RateLimitedUser, store: StoreDep) -> SearchResponse:
+def search(body: SearchRequest, user: RateLimitedUser, store: StoreDep, ctx: ContextDep) -> SearchResponse:
     """The k best chunks for `query`; access filters are applied before the top-k cut, so the
     results (and their number) say nothing about chunks the caller may not see."""
     scope = body.filters
@@ -23,7 +24,8 @@ def search(body: SearchRequest, user: RateLimitedUser, store: StoreDep) -> Searc
         date_from=scope.date_from.isoformat() if scope and scope.date_from else None,
         date_to=scope.date_to.isoformat() if scope and scope.date_to else None,
     )
-    hits = store.search(body.query, k=body.k, filters=filters)
+    with auditing_queries(user.name, "search", ctx.audit_sink):  # an external query embedder's call
+        hits = store.search(body.query, k=body.k, filters=filters)
     return SearchResponse(
         hits=[
             SearchHitOut(

@@ -128,13 +128,23 @@ class PgIndexTarget:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """A PostgreSQL advisory lock: one ingest at a time per database, from any machine."""
-        with connection(self.engine) as conn:
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_LOCK_KEY,))
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_LOCK_KEY,))
+        """A PostgreSQL advisory lock: one ingest at a time per database, from any machine. The run's
+        connections are closed when it ends (an API process builds a target per upload)."""
+        try:
+            with connection(self.engine) as conn:
+                conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_LOCK_KEY,))
+                try:
+                    yield
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_LOCK_KEY,))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close this target's connections (a later use opens new ones)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def open_previous(self, *, rebuild: bool) -> PgPrevious | None:
         self._rebuild = rebuild

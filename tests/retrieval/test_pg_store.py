@@ -266,8 +266,17 @@ def test_the_ingest_pipeline_writes_through_the_target(pg_url, tmp_path, embedde
     docs.mkdir()
     (docs / "a.txt").write_text("住民票の写しの交付手数料は、1通につき300円とする。", encoding="utf-8")
     (docs / "b.txt").write_text("粗大ごみの収集は事前申込制とする。", encoding="utf-8")
+    import psycopg
+
+    def backends() -> int:
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # this one excluded
+            query = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            return conn.execute(query).fetchone()[0]
+
+    before = backends()
     summary = IngestPipeline(PgIndexTarget(pg_url), embedder).run([docs])
     assert summary.files_ingested == 2
+    assert backends() == before  # the run's connections are closed (an API process ingests per upload)
     (docs / "b.txt").unlink()
     (docs / "c.txt").write_text("公用車の使用は前日までに申請する。", encoding="utf-8")
     summary = IngestPipeline(PgIndexTarget(pg_url), embedder).run([docs])

@@ -56,7 +56,9 @@ def build(chunks, tokens, vectors, embedder, folder: Path, ann_min: int) -> floa
 
     files: dict[str, dict] = {}
     for c in chunks:
-        files.setdefault(c.source, {"fingerprint": c.source, "chunk_ids": []})["chunk_ids"].append(c.chunk_id)
+        entry = files.setdefault(c.source, {"fingerprint": c.source, "size": 0, "classification": 1, "groups": [],
+                                            "chunks": 0})  # as ingest/pipeline.py writes it
+        entry["chunks"] += 1
     started = time.perf_counter()
     write_full(folder, chunks, vectors, embedder_name=embedder.name, dim=embedder.dim, files=files,
                ann_min_chunks=ann_min, corpus_tokens=tokens)  # fmt: skip

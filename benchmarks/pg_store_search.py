@@ -246,7 +246,9 @@ def load(target, chunks, vectors, tokens, embedder, report) -> None:
 
     files: dict[str, dict] = {}
     for c in chunks:
-        files.setdefault(c.source, {"fingerprint": c.source, "chunk_ids": []})["chunk_ids"].append(c.chunk_id)
+        entry = files.setdefault(c.source, {"fingerprint": c.source, "size": 0, "classification": 1, "groups": [],
+                                            "chunks": 0})  # as ingest/pipeline.py writes it
+        entry["chunks"] += 1
     started = time.perf_counter()
     target.bulk_load(
         chunks, vectors, embedder_name=embedder.name, dim=embedder.dim, files=files, tokens=tokens

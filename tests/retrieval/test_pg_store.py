@@ -276,7 +276,7 @@ def test_the_ingest_pipeline_writes_through_the_target(pg_url, tmp_path, embedde
     before = backends()
     summary = IngestPipeline(PgIndexTarget(pg_url), embedder).run([docs])
     assert summary.files_ingested == 2
-    assert backends() == before  # the run's connections are closed (an API process ingests per upload)
+    assert backends() <= before  # the run's connections are closed (an API process ingests per upload)
     (docs / "b.txt").unlink()
     (docs / "c.txt").write_text("公用車の使用は前日までに申請する。", encoding="utf-8")
     summary = IngestPipeline(PgIndexTarget(pg_url), embedder).run([docs])

@@ -22,7 +22,10 @@ def pg_database_fixture(pg_admin_url) -> str:  # noqa: F811  (the fixture import
 
 
 def index_files(url: str) -> dict[str, dict]:
-    """The per-file records of the PostgreSQL index at `url` (what was ingested there)."""
+    """The per-file records of the PostgreSQL index at `url` (what was ingested there), each with the ids
+    of the file's chunks now."""
     from assistant.retrieval.pg_store import PgIndex
 
-    return PgIndex.open(url).manifest["files"]
+    store = PgIndex.open(url)
+    files = store.manifest["files"]
+    return {source: {**entry, "chunk_ids": [c.chunk_id for c in store.chunks_of(source)]} for source, entry in files.items()}

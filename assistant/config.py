@@ -352,6 +352,13 @@ class Settings(BaseSettings):
     compact_max_segments: int = Field(
         8, ge=1, description="More segments than this in the local index: the ingest run merges the smaller ones."
     )
+    compact_inline_rows: int = Field(
+        50_000,
+        ge=0,
+        description="A merge that is due after an ingest and covers at most this many live chunks runs inside the "
+        "ingest; a larger one runs in the background after it (the change is searchable at once), or with "
+        "`yakuba index compact`.",
+    )
     compact_dead_share: float = Field(
         0.2,
         gt=0,

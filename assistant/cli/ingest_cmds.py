@@ -45,4 +45,17 @@ def ingest(
     out = report or settings.home / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.json"
     summary.write_json(out)
     typer.echo(f"summary written to {out}")
+    _wait_for_compaction()
     raise typer.Exit(summary.exit_code)
+
+
+def _wait_for_compaction() -> None:
+    """A merge too large to run inside the ingest started after it (the change is already searchable): the
+    process waits for it; stopping it (Ctrl-C) is safe, and `yakuba index compact` runs it later."""
+    from assistant.retrieval.local_target import background_compactions
+
+    running = background_compactions()
+    if running:
+        typer.echo("merging index segments in the background (the changes are already searchable; Ctrl-C is safe)…")
+        for thread in running:
+            thread.join()

@@ -3,11 +3,16 @@
 The caller (`assistant.ingesting.build_pipeline`, tests, benchmarks) builds one and passes it to
 `IngestPipeline`, so `ingest` never imports the store. A run writes only its change: the chunks of the
 files it (re)loaded become one new segment, the old rows of those files and of removed files become
-tombstones, and segments are merged when a threshold is passed (local_writer.py).
+tombstones, and segments are merged when a threshold is passed (local_writer.py): inside the run when the merge
+is small (`compact_inline_rows`), else by a background thread after it, so adding a file never waits for a
+rewrite of the bulk of the index.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +21,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.retrieval.local_store import LocalIndex
-from assistant.retrieval.local_writer import WriteSettings, compact, migrate_v1, write_change, write_full
+from assistant.retrieval.local_writer import (
+    WriteSettings,
+    compact,
+    compaction_due,
+    migrate_v1,
+    write_change,
+    write_full,
+)
 from core.errors import IndexMismatch, IndexNotFound
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from assistant.retrieval.tokenizer import JapaneseTokenizer
@@ -97,6 +111,8 @@ class LocalIndexTarget:
                 self.index_dir, chunks, vectors, embedder_name=embedder_name, files=files,
                 tokenizer=self._tokenizer, settings=self.settings, previous=self._previous,
             )  # fmt: skip
+            if compaction_due(self.index_dir, self.settings):
+                compact_in_background(self.index_dir, self.settings)
         return gen.name
 
     def compact(self, *, full: bool = True) -> str | None:
@@ -151,3 +167,41 @@ class LocalPrevious:
             parts.append(np.asarray(seg.vectors[rows]))
         dim = int(self.manifest["embedder"]["dim"])
         return chunks, np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
+
+
+# Compactions too large to run inside an ingest (WriteSettings.inline_rows): one thread per index folder, which
+# waits for the ingest lock (flock: the running ingest holds it until its run ends), so the change is searchable
+# before, and a second ingest meanwhile simply waits. A killed compaction leaves the previous generation live.
+_BACKGROUND: dict[Path, threading.Thread] = {}
+_BACKGROUND_LOCK = threading.Lock()
+
+
+def compact_in_background(index_dir: Path, settings: WriteSettings) -> threading.Thread:
+    """Start (or return the running) background compaction of `index_dir`."""
+    key = Path(index_dir).resolve()
+    with _BACKGROUND_LOCK:
+        running = _BACKGROUND.get(key)
+        if running is not None and running.is_alive():
+            return running
+        thread = threading.Thread(
+            target=_compact_quietly, args=(key, settings), name=f"compact:{key.name}", daemon=True
+        )
+        _BACKGROUND[key] = thread
+        thread.start()
+        return thread
+
+
+def background_compactions() -> list[threading.Thread]:
+    """The background compactions still running in this process (the CLI waits for them before exiting)."""
+    with _BACKGROUND_LOCK:
+        return [t for t in _BACKGROUND.values() if t.is_alive()]
+
+
+def _compact_quietly(index_dir: Path, settings: WriteSettings) -> None:
+    started = time.perf_counter()
+    try:
+        generation = LocalIndexTarget(index_dir, settings=settings).compact(full=False)
+    except Exception:  # logged, never raised into a thread nobody joins; the index stays as it was
+        log.exception("background compaction of %s failed; the index is unchanged", index_dir)
+        return
+    log.info("background compaction of %s: %s in %.1f s", index_dir, generation, time.perf_counter() - started)

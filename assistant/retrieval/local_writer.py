@@ -30,18 +30,19 @@ from core.model import Chunk
 @dataclass
 class WriteSettings:
     """When a segment gets an ANN index and when segments are merged (Settings: ann_min_chunks,
-    compact_max_segments, compact_dead_share)."""
+    compact_max_segments, compact_dead_share, compact_inline_rows)."""
 
     ann_min_chunks: int
     max_segments: int
     dead_share: float
+    inline_rows: int = 50_000  # a due merge of more live rows than this is left to a background compaction
 
     @classmethod
     def from_settings(cls) -> WriteSettings:
         from assistant.config import get_settings
 
         s = get_settings()
-        return cls(s.ann_min_chunks, s.compact_max_segments, s.compact_dead_share)
+        return cls(s.ann_min_chunks, s.compact_max_segments, s.compact_dead_share, s.compact_inline_rows)
 
 
 def write_full(
@@ -118,9 +119,24 @@ def write_change(
         {k: v for k, v in tombstones.items() if len(v)},
         previous_segments={s["name"] for s in manifest["segments"]},
     )
-    if not _pick(entries, settings, full=False):
-        return gen
+    picked = _pick(entries, settings, full=False)
+    if not picked or _live_rows(entries, picked) > settings.inline_rows:
+        return gen  # nothing due, or a merge too large to make this change wait: `compaction_due` tells
     return compact(index_dir, settings) or gen
+
+
+def compaction_due(index_dir: Path, settings: WriteSettings) -> int:
+    """Live rows a compaction of the live generation would merge now (0: none is due). Reads the manifest only."""
+    gen = current_generation(index_dir)
+    if gen is None:
+        return 0
+    entries = read_manifest(gen).get("segments", [])
+    picked = _pick(entries, settings, full=False)
+    return _live_rows(entries, picked) if picked else 0
+
+
+def _live_rows(entries: list[dict], picked: set[int]) -> int:
+    return sum(entries[i]["rows"] - entries[i]["dead"] for i in picked)
 
 
 def compact(index_dir: Path, settings: WriteSettings | None = None, *, full: bool = False) -> Path | None:

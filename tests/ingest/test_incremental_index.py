@@ -99,3 +99,47 @@ def test_segments_are_merged_once_past_the_threshold(tmp_path):
     assert {f"docs/追加{i}.txt" for i in range(3)} <= {c.source for c in index.chunks}
     assert target.compact() is not None  # a full compaction on request (under the ingest lock)
     assert len(LocalIndex.open(tmp_path / "index").manifest["segments"]) == 1
+
+
+def test_a_large_merge_runs_after_the_ingest_in_the_background(tmp_path, monkeypatch):
+    """Past the threshold, a merge of more live chunks than `inline_rows` does not hold up the ingest: the
+    change is live when the run returns, and a background thread (waiting for the ingest lock) merges after."""
+    import threading
+
+    from assistant.retrieval import local_target
+
+    docs = write_tree(tmp_path)
+    settings = WriteSettings(ann_min_chunks=0, max_segments=2, dead_share=0.5, inline_rows=1)
+    target = RecordingTarget(tmp_path / "index", settings)
+    ingest(target, docs)
+    release = threading.Event()
+    real = local_target._compact_quietly
+
+    def held(index_dir, settings):  # the background merge waits until the test has looked
+        release.wait(10)
+        real(index_dir, settings)
+
+    monkeypatch.setattr(local_target, "_compact_quietly", held)
+    for i in range(3):
+        (docs / f"追加{i}.txt").write_text(f"追加資料{i}\n\n第{i}号の通知の本文である。\n", encoding="utf-8")
+        ingest(target, docs)
+        assert f"docs/追加{i}.txt" in {c.source for c in LocalIndex.open(tmp_path / "index").chunks}
+    [running] = local_target.background_compactions()  # one per folder, however many runs asked
+    assert len(LocalIndex.open(tmp_path / "index").manifest["segments"]) == 4  # nothing merged inside the runs
+    release.set()
+    running.join(timeout=60)
+    merged = LocalIndex.open(tmp_path / "index")
+    assert len(merged.manifest["segments"]) <= 2 and not local_target.background_compactions()
+    assert {f"docs/追加{i}.txt" for i in range(3)} <= {c.source for c in merged.chunks}
+
+
+def test_a_small_due_merge_still_runs_inside_the_ingest(tmp_path):
+    from assistant.retrieval import local_target
+
+    docs = write_tree(tmp_path)
+    target = RecordingTarget(tmp_path / "index", WriteSettings(0, 2, 0.5, inline_rows=10_000))
+    for i in range(3):
+        (docs / f"追加{i}.txt").write_text(f"追加資料{i}\n\n第{i}号の通知の本文である。\n", encoding="utf-8")
+        ingest(target, docs)
+        assert len(LocalIndex.open(tmp_path / "index").manifest["segments"]) <= 2
+    assert not local_target.background_compactions()

@@ -13,8 +13,10 @@ One search, inside one read transaction (a consistent snapshot):
   candidates come from the `postings` table instead: the `per_term` postings of highest impact of each
   query term (index (term, impact DESC)), summed with the terms' idf; the filters are applied to those,
   the best `shortlist` are scored exactly (term counts of the chunk, corpus statistics of now) and cut.
-  When the filters leave fewer than `depth` candidates, `per_term` widens (×4) up to every posting of
-  the query's terms — then the ranking is exactly bm25s's, as it always is on small indexes;
+  Both widen (×4) until no chunk left out could outscore the k-th found — Fagin's threshold algorithm:
+  a chunk missing from a term's list has at most that list's lowest impact there — and until the filters
+  leave `depth` candidates; at the widest every posting of the query's terms is read, and the ranking is
+  exactly bm25s's, as it always is on small indexes;
 - both scores of every candidate, then the fusion of fusion.py, as in the local store.
 The lexical ranking runs first, while another thread embeds the query (query_overlap.py).
 Access filters (groups, 機密性, type, dates, excluded sources) are WHERE clauses of both rankers,
@@ -307,7 +309,7 @@ class PgIndex:
                 f" SET LOCAL hnsw.ef_search = {int(params['ef'])}"
             )
             bm25 = bm25_sql(conn, tokens, params) if tokens else None
-            lexical_top = self._lexical_top(conn, where, params, bm25) if bm25 else {}
+            lexical_top = self._lexical_top(conn, where, params, bm25, k) if bm25 else {}
             vector = params["qv"] = vector_of()
             # the dense ranker scores its candidates by BM25 too (bm25 is known by now); the lexical
             # ones it did not find get their cosine afterwards
@@ -378,21 +380,38 @@ class PgIndex:
         return {cid: (seq, cosine, lexical) for cid, seq, cosine, lexical in ids}
 
     def _lexical_top(
-        self, conn: psycopg.Connection, where: str, params: dict, bm25: str
+        self, conn: psycopg.Connection, where: str, params: dict, bm25: str, k: int
     ) -> dict[str, tuple[int, float]]:
-        """The BM25 top `depth` as {chunk_id: (seq, score)} (pg_sql.lexical_top_sql): candidates from the best `per_term` postings of
-        each term, widened ×4 while the filters leave fewer than `depth` of them and some term has more
-        postings than were read; at the widest, every posting of the query's terms (exact)."""
+        """The BM25 top `depth` as {chunk_id: (seq, score)} (pg_sql.lexical_top_sql): candidates from the
+        best `per_term` postings of each term and the best `shortlist` of those by estimate, widened ×4 until
+        no chunk left out could outscore the k-th found (the threshold algorithm: k-th exact score ≥ the
+        bound of the cut lists + the shortlist's lowest estimate when it was full) and the filters leave
+        `depth` of them; at the widest, every posting of the query's terms (then the ranking is exact)."""
         depth = params["depth"]
-        params = {**params, "shortlist": max(self.shortlist, depth)}
+        shortlist = max(self.shortlist, depth)
         per_term: int | None = self.per_term
         while True:
             if per_term is not None and per_term >= params["max_df"]:
                 per_term = None  # every posting is read anyway: no LIMIT
-            rows = conn.execute(lexical_top_sql(bm25, where, per_term), params).fetchall()
-            if per_term is None or len(rows) >= depth:
-                return {cid: (seq, score) for cid, seq, score in rows}
-            per_term *= 4
+            sql = lexical_top_sql(bm25, where, per_term)
+            rows = conn.execute(sql, {**params, "shortlist": shortlist}).fetchall()
+            top = {cid: (seq, score) for cid, seq, score, *_ in rows}
+            if not rows:
+                if per_term is None:
+                    return top
+                per_term *= 4
+                continue
+            bound, est_last, n_short = rows[0][3:]
+            full = n_short >= shortlist
+            kth = rows[min(k, len(rows)) - 1][2]
+            if len(rows) >= depth and kth >= bound + (est_last if full else 0.0):
+                return top  # nothing left out can reach the k-th score
+            if per_term is None and not full:
+                return top  # every posting read and every allowed candidate scored: exact
+            if per_term is not None and (bound > 0 or len(rows) < depth):
+                per_term *= 4
+            if full:
+                shortlist *= 4
 
     def _may_embed_queries(self, filters: Filters | None) -> bool:
         """As `LocalIndex._may_embed_queries`: a query counts as the highest level its caller may read

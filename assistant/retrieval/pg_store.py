@@ -125,6 +125,7 @@ class PgIndex:
         location: str = "",
         per_term: int = PER_TERM,
         shortlist: int = SHORTLIST,
+        widen: int | None = None,
     ) -> None:
         if alpha is None or pool is None:
             from assistant.config import get_settings
@@ -138,6 +139,11 @@ class PgIndex:
         self.location = location
         self.per_term = per_term
         self.shortlist = shortlist
+        if widen is None:
+            from assistant.config import get_settings
+
+            widen = get_settings().index_bm25_widen
+        self.widen = widen
         self._engine = engine
         self._meta = meta
         self._embedder = embedder
@@ -155,6 +161,7 @@ class PgIndex:
         engine: Engine | None = None,
         per_term: int = PER_TERM,
         shortlist: int = SHORTLIST,
+        widen: int | None = None,
     ) -> PgIndex:
         """Connect to the index at `url` (raises IndexNotFound when nothing was ingested there yet)."""
         import psycopg
@@ -180,6 +187,7 @@ class PgIndex:
             location=redacted(url),
             per_term=per_term,
             shortlist=shortlist,
+            widen=widen,
         )
 
     @property
@@ -383,35 +391,30 @@ class PgIndex:
         self, conn: psycopg.Connection, where: str, params: dict, bm25: str, k: int
     ) -> dict[str, tuple[int, float]]:
         """The BM25 top `depth` as {chunk_id: (seq, score)} (pg_sql.lexical_top_sql): candidates from the
-        best `per_term` postings of each term and the best `shortlist` of those by estimate, widened ×4 until
-        no chunk left out could outscore the k-th found (the threshold algorithm: k-th exact score ≥ the
-        bound of the cut lists + the shortlist's lowest estimate when it was full) and the filters leave
-        `depth` of them; at the widest, every posting of the query's terms (then the ranking is exact)."""
+        best `per_term` postings of each term, widened ×4 while the filters leave fewer than `depth` of them
+        (up to every posting: exact), and at most `widen` times while a chunk left out could still outscore
+        the k-th found (threshold algorithm: a chunk missing from a term's list gains at most that list's
+        lowest impact read, so nothing is missed once the k-th exact score reaches the sum of those)."""
         depth = params["depth"]
-        shortlist = max(self.shortlist, depth)
+        params = {**params, "shortlist": max(self.shortlist, depth)}
         per_term: int | None = self.per_term
+        rounds = self.widen
         while True:
             if per_term is not None and per_term >= params["max_df"]:
                 per_term = None  # every posting is read anyway: no LIMIT
-            sql = lexical_top_sql(bm25, where, per_term)
-            rows = conn.execute(sql, {**params, "shortlist": shortlist}).fetchall()
+            sql = lexical_top_sql(bm25, where, per_term, bound=rounds > 0)
+            rows = conn.execute(sql, params).fetchall()
             top = {cid: (seq, score) for cid, seq, score, *_ in rows}
-            if not rows:
-                if per_term is None:
-                    return top
+            if per_term is None:
+                return top
+            if len(rows) < depth:  # the filters hid too many: widen, as often as it takes
                 per_term *= 4
                 continue
-            bound, est_last, n_short = rows[0][3:]
-            full = n_short >= shortlist
-            kth = rows[min(k, len(rows)) - 1][2]
-            if len(rows) >= depth and kth >= bound + (est_last if full else 0.0):
-                return top  # nothing left out can reach the k-th score
-            if per_term is None and not full:
-                return top  # every posting read and every allowed candidate scored: exact
-            if per_term is not None and (bound > 0 or len(rows) < depth):
-                per_term *= 4
-            if full:
-                shortlist *= 4
+            kth, bound = rows[min(k, len(rows)) - 1][2], rows[0][3]
+            if kth >= bound or rounds <= 0:
+                return top
+            rounds -= 1
+            per_term *= 4
 
     def _may_embed_queries(self, filters: Filters | None) -> bool:
         """As `LocalIndex._may_embed_queries`: a query counts as the highest level its caller may read

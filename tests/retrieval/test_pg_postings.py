@@ -115,5 +115,7 @@ def test_a_chunk_in_no_term_s_best_postings_is_still_found(pg_url, embedder):
     local = build_in_memory(chunks, embedder, alpha=0.7, pool=1)
     expected = local.search("申請 様式", k=1, mode="bm25")
     assert [h.chunk.text for h in expected] == ["申請の様式。第九号"]
-    store = PgIndex.open(pg_url, embedder, alpha=0.7, pool=1, per_term=1, shortlist=1)
+    store = PgIndex.open(pg_url, embedder, alpha=0.7, pool=1, per_term=1, shortlist=1, widen=2)  # 1 → 4 → 16
     assert ranked(store.search("申請 様式", k=1, mode="bm25")) == ranked(expected)
+    unwidened = PgIndex.open(pg_url, embedder, alpha=0.7, pool=1, per_term=1, shortlist=1, widen=0)
+    assert ranked(unwidened.search("申請 様式", k=1, mode="bm25")) != ranked(expected)  # what the bound saves

@@ -240,6 +240,8 @@ def main() -> None:
     queries = (
         QUERIES + [c.text[: rng.randint(12, 30)] for c in rng.sample(chunks[: args.sample], args.queries)]
     )[: args.queries]
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     tmp = tempfile.TemporaryDirectory(prefix="yakuba-localscale-", dir=args.workdir)
     work = Path(tmp.name)
     try:

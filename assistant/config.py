@@ -323,20 +323,14 @@ class Settings(BaseSettings):
         "evaluations; `--index FOLDER` on the command line still means a local folder.",
     )
     index_bm25_widen: int = Field(
-        1,
-        ge=0,
-        le=6,
-        description="PostgreSQL index: how many times a search may read 4× more postings per word while a chunk "
-        "left out could still outrank its k-th BM25 result. 0: fastest, approximate on large indexes; each "
-        "step reads more (figures in benchmarks/pg_store_search.py: at 1M chunks 0 → BM25 top-10 overlap "
-        "0.72, p50 45 ms; 1 → 0.81, p50 54 ms).",
+        1, ge=0, le=6, description="PostgreSQL: times a search may read 4x more postings per word while a chunk left out could "
+        "outrank its k-th BM25 result (0: fastest, approximate; at 1M: 0 → 0.72 top-10 agreement, 1 → 0.81).",
     )
     index_build_memory: str = Field(
         "2GB",
         pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
-        description="PostgreSQL maintenance_work_mem while a full rebuild (`yakuba ingest --rebuild`) builds the "
-        "HNSW and postings indexes, e.g. 2GB. pgvector builds HNSW far faster while the graph fits in it "
-        "(about 2 kB per 384-d chunk); it must not exceed the memory the database server can spare.",
+        description="PostgreSQL maintenance_work_mem for the index build of a full rebuild; HNSW builds far "
+        "faster while its graph (about 2 kB per 384-d chunk) fits.",
     )
 
     # --- sessions (issue 13) -------------------------------------------------------------------
@@ -362,11 +356,8 @@ class Settings(BaseSettings):
         8, ge=1, description="More segments than this in the local index: the ingest run merges the smaller ones."
     )
     compact_inline_rows: int = Field(
-        50_000,
-        ge=0,
-        description="A merge that is due after an ingest and covers at most this many live chunks runs inside the "
-        "ingest; a larger one runs in the background after it (the change is searchable at once), or with "
-        "`yakuba index compact`.",
+        50_000, ge=0, description="A due merge of at most this many live chunks runs inside the ingest; a larger one runs "
+        "in the background after it (or with `yakuba index compact`).",
     )
     compact_dead_share: float = Field(
         0.2,

@@ -26,8 +26,7 @@ so they act before the top-k cut.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +35,7 @@ from assistant.backends.embedders import canonical_embedder
 from assistant.retrieval.base import Filters, Hit
 from assistant.retrieval.doc_summaries import SourceSummary, pg_count, pg_summaries
 from assistant.retrieval.fusion import rank_hybrid, rank_single
+from assistant.retrieval.pg_connection import connection, conninfo, engine_for, redacted  # noqa: F401 (re-exported)
 from assistant.retrieval.pg_schema import FORMAT_VERSION, SCHEMA, read_meta
 from assistant.retrieval.pg_sql import bm25_sql, filter_sql, lexical_top_sql
 from assistant.retrieval.query_masking import outbound_embedder
@@ -61,49 +61,6 @@ _MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 # the local bm25s, tie-aware): 1000/200 → 0.875, 1000/500 → 0.93, 2000/500 → 0.968, 3000/1000 → 0.99.
 PER_TERM = 2000
 SHORTLIST = 500
-
-
-def engine_for(url: str, *, pool_size: int = 5) -> Engine:
-    """A pooled engine (SQLAlchemy's pool over psycopg 3) whose connections know the `vector` type."""
-    from pgvector.psycopg import register_vector
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
-        dbapi_connection.autocommit = True  # transactions are explicit: `conn.transaction()`
-        register_vector(dbapi_connection)  # needs the extension: connect after ensure_extension/read_meta
-
-    return engine
-
-
-def conninfo(url: str) -> str:
-    """A libpq connection string for psycopg.connect (the URL without a SQLAlchemy driver name)."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextmanager
-def connection(engine: Engine) -> Iterator[psycopg.Connection]:
-    """A psycopg connection from the pool (autocommit; open `conn.transaction()` blocks)."""
-    raw = engine.raw_connection()
-    try:
-        yield raw.driver_connection
-    finally:
-        raw.close()
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for summaries and logs."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 _NOT_FOUND = "検索用の索引が見つかりません（PostgreSQL）。`yakuba ingest` で文書を取り込んでください。"

@@ -127,15 +127,21 @@ def test_an_upload_above_the_callers_rights_is_refused_and_nothing_is_written(ma
     assert index_files(pg_database) == before
 
 
-def test_before_any_ingest_the_api_says_so(tmp_path, pg_database):
+def _app_with_bob(tmp_path, index_url: str):
+    """An API on `index_url` with one user, bob (総務課, level 1): (app, its context, bob's key)."""
     settings = Settings(
-        home=tmp_path / "home", index_url=pg_database, database_url=f"sqlite:///{tmp_path / 'y.db'}",
+        home=tmp_path / "home", index_url=index_url, database_url=f"sqlite:///{tmp_path / 'y.db'}",
         rate_limit_per_minute=0,
     )  # fmt: skip
     app = create_app(settings, embedder=BigramEmbedder())
     ctx = app.state.ctx
     with ctx.write_sessions.begin() as session:
         key = create_user(session, "bob", ["総務課"], 1)[1]
+    return app, ctx, key
+
+
+def test_before_any_ingest_the_api_says_so(tmp_path, pg_database):
+    app, ctx, key = _app_with_bob(tmp_path, pg_database)
     with TestClient(app) as client:
         response = client.post("/search", json={"query": "何か"}, headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 503 and "登録されていません" in response.json()["message"]
@@ -197,14 +203,7 @@ def test_an_unreachable_index_database_is_an_error_not_an_empty_index(tmp_path):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = Settings(
-        home=tmp_path / "home", index_url=f"postgresql://yakuba@127.0.0.1:{port}/yakuba",
-        database_url=f"sqlite:///{tmp_path / 'y.db'}", rate_limit_per_minute=0,
-    )  # fmt: skip
-    app = create_app(settings, embedder=BigramEmbedder())
-    ctx = app.state.ctx
-    with ctx.write_sessions.begin() as session:
-        key = create_user(session, "bob", ["総務課"], 1)[1]
+    app, ctx, key = _app_with_bob(tmp_path, f"postgresql://yakuba@127.0.0.1:{port}/yakuba")
     with TestClient(app) as client:
         response = client.get("/documents", headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 503 and response.json()["error"] == "index_unreachable"
